@@ -1,0 +1,66 @@
+// One tick's collection: every enabled collector at once, each with a timeout, each failure kept
+// to its own collector and shown as node_scrape_collector_success 0.
+import type { Logger } from 'pino';
+import type { Collector, Sample } from '../collectors/collector.ts';
+import { ErrorCode } from './errors.ts';
+import type { CollectorOutcome } from './self-metrics.ts';
+
+export interface RunningCollector {
+  readonly name: string;
+  readonly collector: Collector;
+  readonly outcome: CollectorOutcome;
+  /** The previous call, when it outlived its timeout and has not returned yet. */
+  pending?: Promise<unknown>;
+}
+
+export function runningCollector(name: string, collector: Collector): RunningCollector {
+  return { name, collector, outcome: { labels: Object.freeze({ collector: name }), success: false, durationSeconds: 0, parseErrorsTotal: 0 } };
+}
+
+class CollectorTimeout extends Error {}
+
+async function collectOne(rc: RunningCollector, timeoutMs: number): Promise<Sample[]> {
+  // A collector that is still stuck in its previous call is not called again on top of it.
+  if (rc.pending !== undefined) throw new CollectorTimeout('still running since an earlier tick');
+  // Each collector fills its own buffer: one that times out cannot write into the snapshot later.
+  const buffer: Sample[] = [];
+  const call = rc.collector.collect(buffer);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CollectorTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    rc.outcome.parseErrorsTotal += await Promise.race([call, timeout]);
+    return buffer;
+  } catch (err) {
+    if (err instanceof CollectorTimeout) {
+      rc.pending = call.catch(() => undefined).finally(() => (rc.pending = undefined));
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Collects from every collector; returns all samples of those that succeeded, in registry order. */
+export async function collectAll(collectors: readonly RunningCollector[], timeoutMs: number, logger: Logger): Promise<Sample[]> {
+  const results = await Promise.allSettled(
+    collectors.map(async (rc) => {
+      const t0 = performance.now();
+      try {
+        return await collectOne(rc, timeoutMs);
+      } finally {
+        rc.outcome.durationSeconds = (performance.now() - t0) / 1000;
+      }
+    }),
+  );
+  const samples: Sample[] = [];
+  results.forEach((r, i) => {
+    const rc = collectors[i]!;
+    rc.outcome.success = r.status === 'fulfilled';
+    if (r.status === 'fulfilled') {
+      for (const s of r.value) samples.push(s);
+    } else {
+      logger.warn({ code: ErrorCode.COLLECTOR_FAILED, collector: rc.name, err: (r.reason as Error).message }, 'collector failed');
+    }
+  });
+  return samples;
+}

@@ -1,0 +1,173 @@
+// The one config schema, built from the component registries, and its sources in order of
+// precedence: embedded defaults < YAML file < VIGIL_* environment < command-line flags.
+// It is validated once, before anything starts; every error is reported with its dotted key path.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { collectorList } from '../collectors/registry.ts';
+import { duration } from './duration.ts';
+import { ErrorCode, type UserError } from './errors.ts';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** "host:port" or "[v6]:port"; an empty host means every interface. */
+export function parseListen(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  if (m === null) return undefined;
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (port > 65535 || (m[1] !== undefined && isIP(host) !== 6)) return undefined;
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+const listen = z.string().refine((s) => parseListen(s) !== undefined, { message: 'expected "host:port", e.g. "0.0.0.0:9464"' });
+
+function collectorsSchema() {
+  const shape: Record<string, z.ZodType> = {};
+  for (const f of collectorList) {
+    const opts = f.options as unknown as z.ZodObject;
+    shape[f.name] = opts.extend({ enabled: z.boolean().default(f.defaultEnabled) }).prefault({});
+  }
+  return z.strictObject(shape).prefault({});
+}
+
+export const configSchema = z.strictObject({
+  listen: listen.default('0.0.0.0:9464'),
+  interval: duration({ min: 100 }).default('10s'),
+  collectorTimeout: duration({ min: 10 }).default('5s'),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  stateDir: z.string().min(1).default('/var/lib/vigil'),
+  paths: z
+    .strictObject({
+      procfs: z.string().min(1).default('/proc'),
+      sysfs: z.string().min(1).default('/sys'),
+      rootfs: z.string().min(1).default('/'),
+      udevData: z.string().min(1).default('/run/udev/data'),
+    })
+    .prefault({}),
+  collectors: collectorsSchema(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+/** Per-collector config as the agent hands it to a factory. */
+export type CollectorConfig = { enabled: boolean } & Record<string, unknown>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: UserError[] };
+
+export interface ConfigSources {
+  /** Path of a YAML file; absent means embedded defaults only. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides from flags, as a partial config object. */
+  flags?: Record<string, unknown>;
+}
+
+/** The embedded defaults, as `check-config` prints them. */
+export const defaultConfig = (): Config => configSchema.parse({});
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlain(v) && isPlain(out[k]) ? deepMerge(out[k] as Plain, v) : v;
+  return out;
+}
+
+function setPath(obj: Plain, path: readonly string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    if (!isPlain(cur[key])) cur[key] = {};
+    cur = cur[key] as Plain;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+/** Scalar leaves of the defaults: these are the keys the environment may override. */
+function scalarLeaves(obj: Plain, prefix: string[] = []): Array<{ path: string[]; example: unknown }> {
+  const out: Array<{ path: string[]; example: unknown }> = [];
+  for (const [k, v] of Object.entries(obj)) {
+    if (isPlain(v)) out.push(...scalarLeaves(v, [...prefix, k]));
+    else if (!Array.isArray(v)) out.push({ path: [...prefix, k], example: v });
+  }
+  return out;
+}
+
+/** VIGIL_LOG_LEVEL ↔ logLevel, VIGIL_PATHS__PROCFS ↔ paths.procfs: snake case, "__" between levels. */
+export const envName = (path: readonly string[]): string =>
+  'VIGIL_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+
+function envOverrides(env: NodeJS.ProcessEnv, origins: Map<string, string>): Plain {
+  const over: Plain = {};
+  for (const leaf of scalarLeaves(defaultConfig() as unknown as Plain)) {
+    const name = envName(leaf.path);
+    const raw = env[name];
+    if (raw === undefined) continue;
+    let value: unknown = raw;
+    if (typeof leaf.example === 'boolean') value = raw === 'true' ? true : raw === 'false' ? false : raw;
+    else if (typeof leaf.example === 'number') value = raw.trim() === '' ? raw : Number(raw);
+    setPath(over, leaf.path, value);
+    origins.set(leaf.path.join('.'), `environment variable ${name}`);
+  }
+  return over;
+}
+
+function yamlErrors(file: string, text: string): { value?: Plain; errors: UserError[] } {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((e) => ({
+        code: ErrorCode.CONFIG_SYNTAX,
+        where: `${file}:${e.linePos?.[0]?.line ?? '?'}`,
+        message: e.message.split('\n')[0]!,
+      })),
+    };
+  }
+  const value: unknown = doc.toJS() ?? {};
+  if (!isPlain(value)) return { errors: [{ code: ErrorCode.CONFIG_SYNTAX, where: file, message: 'the top level must be a mapping of keys' }] };
+  return { value, errors: [] };
+}
+
+const dotted = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') || '(root)';
+
+/** Turns zod issues into one error per bad key, unknown keys included, each at its dotted path. */
+export function schemaErrors(error: z.ZodError, origins: ReadonlyMap<string, string> = new Map()): UserError[] {
+  const out: UserError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ code: ErrorCode.CONFIG_INVALID, where: dotted([...issue.path, key]), message: 'unknown key' });
+      continue;
+    }
+    const where = dotted(issue.path);
+    const origin = origins.get(where);
+    out.push({ code: ErrorCode.CONFIG_INVALID, where, message: origin ? `${issue.message} (from ${origin})` : issue.message });
+  }
+  return out;
+}
+
+/** Reads, merges and validates every source; never throws for user mistakes. */
+export async function loadConfig(sources: ConfigSources): Promise<ConfigResult> {
+  const origins = new Map<string, string>();
+  let merged: Plain = {};
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(sources.file, 'utf8');
+    } catch (err) {
+      return { ok: false, errors: [{ code: ErrorCode.CONFIG_UNREADABLE, where: sources.file, message: (err as Error).message }] };
+    }
+    const parsed = yamlErrors(sources.file, text);
+    if (parsed.value === undefined) return { ok: false, errors: parsed.errors };
+    merged = parsed.value;
+  }
+  merged = deepMerge(merged, envOverrides(sources.env ?? {}, origins));
+  if (sources.flags) {
+    merged = deepMerge(merged, sources.flags);
+    for (const leaf of scalarLeaves(sources.flags)) origins.set(leaf.path.join('.'), 'a command-line flag');
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) return { ok: false, errors: schemaErrors(result.error, origins) };
+  return { ok: true, config: result.data };
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// The vigil command line: parse flags → load and validate config → start. Wiring only.
+import './threadpool.ts';
+import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
+import { Agent } from './agent.ts';
+import { type ConfigResult, loadConfig } from './config.ts';
+import { formatUserError } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { ListenError } from './server.ts';
+import { VERSION } from './version.ts';
+
+/** Exit status for "the input (config, rules, flags) is invalid". */
+const EXIT_INVALID = 2;
+
+interface RunFlags {
+  config?: string;
+  listen?: string;
+  interval?: string;
+  logLevel?: string;
+  stateDir?: string;
+  'path.procfs'?: string;
+  'path.sysfs'?: string;
+  'path.rootfs'?: string;
+  'path.udev.data'?: string;
+}
+
+/** Flags as a partial config object (only those given). */
+function flagOverrides(f: RunFlags): Record<string, unknown> {
+  const paths: Record<string, string> = {};
+  if (f['path.procfs'] !== undefined) paths.procfs = f['path.procfs'];
+  if (f['path.sysfs'] !== undefined) paths.sysfs = f['path.sysfs'];
+  if (f['path.rootfs'] !== undefined) paths.rootfs = f['path.rootfs'];
+  if (f['path.udev.data'] !== undefined) paths.udevData = f['path.udev.data'];
+  const out: Record<string, unknown> = {};
+  if (f.listen !== undefined) out.listen = f.listen;
+  if (f.interval !== undefined) out.interval = f.interval;
+  if (f.logLevel !== undefined) out.logLevel = f.logLevel;
+  if (f.stateDir !== undefined) out.stateDir = f.stateDir;
+  if (Object.keys(paths).length > 0) out.paths = paths;
+  return out;
+}
+
+function reportInvalid(result: Extract<ConfigResult, { ok: false }>): never {
+  for (const e of result.errors) process.stderr.write(formatUserError(e) + '\n');
+  process.stderr.write(`${result.errors.length} configuration error(s); nothing was started.\n`);
+  process.exit(EXIT_INVALID);
+}
+
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'YAML config file (default: $VIGIL_CONFIG, else embedded defaults)')
+    .option('--listen <host:port>', 'address of /metrics, /healthz, /readyz')
+    .option('--interval <duration>', 'tick interval, e.g. 10s')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .option('--state-dir <dir>', 'directory for state that survives restarts')
+    .option('--path.procfs <dir>', 'procfs mountpoint (node_exporter meaning)')
+    .option('--path.sysfs <dir>', 'sysfs mountpoint')
+    .option('--path.rootfs <dir>', 'host root filesystem mountpoint')
+    .option('--path.udev.data <dir>', 'udev data path');
+}
+
+async function run(flags: RunFlags): Promise<void> {
+  const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
+  if (!result.ok) reportInvalid(result);
+  const logger = createLogger(result.config.logLevel);
+  const agent = new Agent({ config: result.config, logger });
+  try {
+    await agent.start();
+  } catch (err) {
+    if (err instanceof ListenError) {
+      process.stderr.write(`${err.code} ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    // Whatever happens, exit within 5 s of the signal.
+    setTimeout(() => process.exit(1), 5000).unref();
+    agent.stop(4000).then(
+      () => logger.flush(() => process.exit(0)),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function checkConfig(file: string | undefined, flags: RunFlags): Promise<void> {
+  const result = await loadConfig({ file: file ?? flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
+  if (!result.ok) reportInvalid(result);
+  process.stdout.write(stringify(result.config));
+}
+
+export function buildCli(): Command {
+  const program = new Command('vigil')
+    .description('Node-resident observability and alerting agent')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError();
+  addRunFlags(program.command('run').description('run the agent (works with no config: host collectors on, listening on 0.0.0.0:9464)')).action(run);
+  addRunFlags(program.command('check-config').argument('[file]', 'config file to check').description('validate a config; print every error with its key path (exit 2) or the effective config (exit 0)')).action(
+    (file: string | undefined, flags: RunFlags) => checkConfig(file, flags),
+  );
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);

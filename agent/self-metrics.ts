@@ -1,0 +1,37 @@
+// Vigil's own health, as metric declarations (data, like every collector's) and the per-tick samples.
+import type { MetricSpec, Sample } from '../collectors/collector.ts';
+import { counter, gauge } from '../collectors/collector.ts';
+
+export const SELF_METRICS: readonly MetricSpec[] = [
+  { name: 'node_scrape_collector_success', help: 'node_exporter: Whether a collector succeeded.', kind: 'gauge', labels: ['collector'] },
+  { name: 'node_scrape_collector_duration_seconds', help: 'node_exporter: Duration of a collector scrape.', kind: 'gauge', labels: ['collector'] },
+  { name: 'vigil_collector_parse_errors_total', help: 'Lines or entries a collector skipped because they did not parse.', kind: 'counter', labels: ['collector'] },
+  { name: 'vigil_ticks_total', help: 'Ticks (collect, detect, alert, emit passes) completed.', kind: 'counter', labels: [] },
+  { name: 'vigil_tick_overruns_total', help: 'Ticks skipped because the previous tick was still running.', kind: 'counter', labels: [] },
+  { name: 'vigil_build_info', help: 'A metric with a constant 1 value labeled by the version of Vigil.', kind: 'gauge', labels: ['version'] },
+];
+
+/** Per-collector outcome of one tick. */
+export interface CollectorOutcome {
+  readonly labels: { readonly collector: string };
+  success: boolean;
+  durationSeconds: number;
+  parseErrorsTotal: number;
+}
+
+export function selfSamples(
+  outcomes: readonly CollectorOutcome[],
+  counts: { ticks: number; overruns: number },
+  buildLabels: { readonly version: string },
+): Sample[] {
+  const out: Sample[] = [];
+  for (const o of outcomes) {
+    out.push(gauge('node_scrape_collector_success', o.labels, o.success ? 1 : 0));
+    out.push(gauge('node_scrape_collector_duration_seconds', o.labels, o.durationSeconds));
+    out.push(counter('vigil_collector_parse_errors_total', o.labels, o.parseErrorsTotal));
+  }
+  out.push(counter('vigil_ticks_total', {}, counts.ticks));
+  out.push(counter('vigil_tick_overruns_total', {}, counts.overruns));
+  out.push(gauge('vigil_build_info', buildLabels, 1));
+  return out;
+}

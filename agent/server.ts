@@ -1,0 +1,82 @@
+// The agent's HTTP endpoints: /metrics, /healthz (alive), /readyz (first tick done), and an index.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
+import { parseListen } from './config.ts';
+import { ErrorCode } from './errors.ts';
+
+export interface ServerDeps {
+  readonly prometheus: PrometheusSink;
+  readonly ready: () => boolean;
+  readonly logger: Logger;
+}
+
+const INDEX = `<!doctype html><html><head><title>Vigil</title></head><body><h1>Vigil</h1>
+<ul><li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li></ul></body></html>`;
+
+export class ListenError extends Error {
+  readonly code = ErrorCode.LISTEN_FAILED;
+}
+
+export class AgentServer {
+  private readonly server: Server;
+  private readonly deps: ServerDeps;
+
+  constructor(deps: ServerDeps) {
+    this.deps = deps;
+    this.server = createServer((req, res) => this.route(req, res));
+    // Scrapers reuse connections; keep-alive sockets must not hold stop() open.
+    this.server.keepAliveTimeout = 5000;
+  }
+
+  get address(): { host: string; port: number } | undefined {
+    const a = this.server.address() as AddressInfo | null;
+    return a ? { host: a.address, port: a.port } : undefined;
+  }
+
+  listen(listen: string): Promise<void> {
+    const { host, port } = parseListen(listen)!;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(new ListenError(`cannot listen on ${listen}: ${err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    switch (url) {
+      case '/metrics':
+        this.deps.prometheus.serve(req, res);
+        return;
+      case '/healthz':
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      case '/readyz': {
+        const ready = this.deps.ready();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'waiting for the first tick\n');
+        return;
+      }
+      case '/':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(INDEX);
+        return;
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

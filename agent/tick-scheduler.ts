@@ -1,0 +1,42 @@
+// Runs ticks at a fixed interval, never overlapping: a tick still running when the next is due
+// makes that next one count as an overrun and be skipped, not queued.
+
+export class TickScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  overruns = 0;
+  private readonly intervalMs: number;
+  private readonly tick: () => Promise<void>;
+  private readonly onOverrun: () => void;
+
+  constructor(intervalMs: number, tick: () => Promise<void>, onOverrun: () => void = () => {}) {
+    this.intervalMs = intervalMs;
+    this.tick = tick;
+    this.onOverrun = onOverrun;
+  }
+
+  /** Runs the first tick now, then one per interval. */
+  start(): void {
+    this.fire();
+    this.timer = setInterval(() => this.fire(), this.intervalMs);
+  }
+
+  private fire(): void {
+    if (this.running !== undefined) {
+      this.overruns++;
+      this.onOverrun();
+      return;
+    }
+    this.running = this.tick().finally(() => (this.running = undefined));
+  }
+
+  /** Stops scheduling and waits for a tick in flight, at most `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.running === undefined) return;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((r) => (t = setTimeout(r, graceMs)))]);
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,30 @@
+// Every collector the agent knows, one line each. A plain list: importing it starts nothing.
+import type { CollectorFactory } from './collector.ts';
+import { cpuCollector } from './cpu/cpu.ts';
+import { diskstatsCollector } from './diskstats/diskstats.ts';
+import { filesystemCollector } from './filesystem/filesystem.ts';
+import { loadavgCollector } from './loadavg/loadavg.ts';
+import { meminfoCollector } from './meminfo/meminfo.ts';
+import { netdevCollector } from './netdev/netdev.ts';
+import { osCollector } from './os/os.ts';
+import { pressureCollector } from './pressure/pressure.ts';
+import { statCollector } from './stat/stat.ts';
+import { timeCollector } from './time/time.ts';
+import { unameCollector } from './uname/uname.ts';
+
+export const collectorFactories = [
+  cpuCollector,
+  statCollector,
+  meminfoCollector,
+  filesystemCollector,
+  diskstatsCollector,
+  netdevCollector,
+  loadavgCollector,
+  pressureCollector,
+  unameCollector,
+  osCollector,
+  timeCollector,
+] as const;
+
+/** The registry seen through the common contract (create's parameter is checked per entry above). */
+export const collectorList: readonly CollectorFactory<object>[] = collectorFactories;

@@ -1,0 +1,46 @@
+// The Prometheus scrape endpoint: @opentelemetry/exporter-prometheus serving the latest snapshot
+// (through SnapshotMetricProducer) plus the SDK's own instruments (process metrics, tick histogram).
+// node_exporter compatibility: no otel_scope_name label and no target_info family.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Snapshot } from '../../agent/snapshot.ts';
+import type { Sink } from '../sink.ts';
+import type { MetricCatalog } from './metric-catalog.ts';
+import { SnapshotMetricProducer } from './snapshot-producer.ts';
+
+/** The classic Prometheus text format. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export class PrometheusSink implements Sink {
+  readonly name = 'prometheus';
+  readonly producer: SnapshotMetricProducer;
+  /** The metric reader to register with the agent's MeterProvider. */
+  readonly exporter: PrometheusExporter;
+
+  constructor(catalog: MetricCatalog, startMs: number) {
+    this.producer = new SnapshotMetricProducer(catalog, startMs);
+    this.exporter = new PrometheusExporter({
+      preventServerStart: true,
+      withoutScopeInfo: true,
+      withoutTargetInfo: true,
+      metricProducers: [this.producer],
+    });
+  }
+
+  async start(): Promise<void> {}
+
+  send(snapshot: Snapshot): void {
+    this.producer.update(snapshot);
+  }
+
+  /** Handles GET /metrics. */
+  serve(req: IncomingMessage, res: ServerResponse): void {
+    this.exporter.getMetricsRequestHandler(req, res);
+    // The exporter answers "text/plain" only; the versioned type tells scrapers which format it is.
+    res.setHeader('content-type', PROMETHEUS_CONTENT_TYPE);
+  }
+
+  async stop(): Promise<void> {
+    await this.exporter.shutdown();
+  }
+}
