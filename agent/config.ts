@@ -27,7 +27,7 @@ function collectorsSchema() {
   const shape: Record<string, z.ZodType> = {};
   for (const f of collectorList) {
     const opts = f.options as unknown as z.ZodObject;
-    shape[f.name] = opts.extend({ enabled: z.boolean().default(f.defaultEnabled) }).prefault({});
+    shape[f.name] = z.strictObject({ enabled: z.boolean().default(f.defaultEnabled), ...opts.shape }).prefault({});
   }
   return z.strictObject(shape).prefault({});
 }

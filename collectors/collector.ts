@@ -26,6 +26,8 @@ export interface MetricSpec {
 export interface DynamicMetricSpec {
   /** A pattern that the generated names match; documentation and the naming test use it. */
   readonly pattern: RegExp;
+  /** How the reference docs name the family, e.g. "node_memory_<Field>_bytes". */
+  readonly displayName: string;
   readonly help: (name: string) => string;
   readonly kind: SampleKind;
   readonly labels: readonly string[];

@@ -13,6 +13,7 @@ export const meminfoCollector = {
   dynamicMetrics: [
     {
       pattern: /^node_memory_\w+$/,
+      displayName: 'node_memory_<Field>_bytes, node_memory_<Field> (page counts)',
       help: (name: string) => `Memory information field ${name.replace(/^node_memory_/, '')}.`,
       kind: 'gauge',
       labels: [],

@@ -1,0 +1,42 @@
+// Repo-wide checks of every declared metric: Prometheus naming rules, node_exporter conventions,
+// no duplicate families, and a metrics reference that matches the code.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SELF_METRICS } from '../agent/self-metrics.ts';
+import { collectorList } from '../collectors/registry.ts';
+import { LIVE_METRICS, metricsReference } from './metrics-reference.ts';
+
+const declared = [
+  ...collectorList.flatMap((f) => f.metrics.map((m) => ({ ...m, owner: f.name }))),
+  ...SELF_METRICS.map((m) => ({ ...m, owner: 'self' })),
+];
+
+describe('metric declarations', () => {
+  it.each(declared.map((m) => [m.name, m] as const))('%s follows Prometheus naming rules', (_name, m) => {
+    expect(m.name).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
+    for (const l of m.labels) expect(l).toMatch(/^[a-zA-Z_][a-zA-Z0-9_]*$/);
+    for (const l of m.labels) expect(l.startsWith('__')).toBe(false);
+    // Counters end in _total; gauges never do (node_exporter's convention, promtool's lint).
+    expect(m.name.endsWith('_total')).toBe(m.kind === 'counter');
+    // Base units only: seconds and bytes, never ms or kB.
+    expect(m.name).not.toMatch(/_(milliseconds|ms|kilobytes|kb|mb|percent)(_|$)/i);
+    expect(m.help.length).toBeGreaterThan(0);
+    expect(new Set(m.labels).size).toBe(m.labels.length);
+  });
+
+  it('host collectors use node_exporter names, Vigil its own prefix', () => {
+    for (const m of declared) {
+      if (m.owner === 'self') expect(m.name).toMatch(/^(vigil_|node_scrape_collector_)/);
+      else expect(m.name).toMatch(/^node_/);
+    }
+  });
+
+  it('no family is declared twice', () => {
+    const names = [...declared.map((m) => m.name), ...LIVE_METRICS.map((m) => m.name)];
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
+  it('docs/metrics.md is up to date (run `npm run docs`)', () => {
+    expect(readFileSync(new URL('./metrics.md', import.meta.url), 'utf8')).toBe(metricsReference());
+  });
+});
