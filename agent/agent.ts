@@ -11,6 +11,7 @@ import type { Context } from './component.ts';
 import type { CollectorConfig, Config } from './config.ts';
 import { durationMs } from './duration.ts';
 import { ErrorCode } from './errors.ts';
+import { logRuntime } from './runtime-check.ts';
 import { SELF_METRICS, selfSamples } from './self-metrics.ts';
 import { AgentServer } from './server.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -82,6 +83,8 @@ export class Agent {
       { listen: this.server.address, interval: this.config.interval, collectors: this.collectors.map((c) => c.name), version: VERSION },
       'vigil started',
     );
+    // Not awaited: a diagnostic that must not delay the first tick or readiness.
+    void logRuntime(this.logger, this.config.paths);
   }
 
   /** One pass of the pipeline. Never throws: every stage keeps its failures to itself. */
