@@ -37,7 +37,7 @@ const UDEV_KEYS = { path: 'ID_PATH', wwn: 'ID_WWN', model: 'ID_MODEL', serial: '
 
 const options = z.strictObject({
   deviceInclude: regexString.optional(),
-  deviceExclude: regexString.default('^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$'),
+  deviceExclude: regexString.default('^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$'),
 });
 
 export const diskstatsCollector = {
