@@ -12,6 +12,7 @@ import type { CollectorConfig, Config } from './config.ts';
 import { durationMs } from './duration.ts';
 import { ErrorCode } from './errors.ts';
 import { logRuntime } from './runtime-check.ts';
+import { withEnvPasswords } from './secrets.ts';
 import { SELF_METRICS, selfSamples } from './self-metrics.ts';
 import { AgentServer } from './server.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -24,6 +25,17 @@ export interface AgentOptions {
   readonly logger: Logger;
   readonly factories?: readonly CollectorFactory<object>[];
   readonly now?: () => number;
+  /** The process environment, for secrets the config names by variable (`passwordEnv`); components never read it. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Options of a collector configured at a top-level key (`postgres`): created only when configured,
+ * with every `passwordEnv` resolved here, so that the component gets the password, not the variable.
+ */
+function topLevelCollectorConfig(config: Config, f: CollectorFactory<object>, env: NodeJS.ProcessEnv): CollectorConfig {
+  const options = withEnvPasswords((config as unknown as Record<string, unknown>)[f.configKey!], env) as object;
+  return { enabled: f.isConfigured?.(options) ?? true, ...options };
 }
 
 export class Agent {
@@ -49,7 +61,8 @@ export class Agent {
     const ctx: Context = { logger: this.logger, now: this.now, paths: this.config.paths, signal: this.abort.signal };
     const collectorConfigs = this.config.collectors as Record<string, CollectorConfig | undefined>;
     for (const f of factories) {
-      const { enabled, ...options } = collectorConfigs[f.name] ?? { enabled: f.defaultEnabled };
+      const { enabled, ...options } =
+        f.configKey !== undefined ? topLevelCollectorConfig(this.config, f, opts.env ?? {}) : (collectorConfigs[f.name] ?? { enabled: f.defaultEnabled });
       if (enabled) this.collectors.push(runningCollector(f.name, f.create(options, ctx.logger ? { ...ctx, logger: this.logger.child({ collector: f.name }) } : ctx)));
     }
     const catalog = new MetricCatalog(
@@ -62,6 +75,7 @@ export class Agent {
     this.server = new AgentServer({ prometheus: this.prometheus, ready: () => this.lastSnapshot !== undefined, logger: this.logger });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.tick(), () =>
       this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
+      (err) => this.logger.error({ err: (err as Error).message }, 'tick failed'),
     );
   }
 

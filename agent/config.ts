@@ -3,10 +3,11 @@
 // It is validated once, before anything starts; every error is reported with its dotted key path.
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { postgresOptions } from '../collectors/pgreplication/options.ts';
 import { collectorList } from '../collectors/registry.ts';
-import { duration } from './duration.ts';
+import { duration, durationMs } from './duration.ts';
 import { ErrorCode, type UserError } from './errors.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,6 +27,8 @@ const listen = z.string().refine((s) => parseListen(s) !== undefined, { message:
 function collectorsSchema() {
   const shape: Record<string, z.ZodType> = {};
   for (const f of collectorList) {
+    // Collectors configured at a top-level key of their own (`postgres`) have no entry here.
+    if (f.configKey !== undefined) continue;
     const opts = f.options as unknown as z.ZodObject;
     shape[f.name] = z.strictObject({ enabled: z.boolean().default(f.defaultEnabled), ...opts.shape }).prefault({});
   }
@@ -47,6 +50,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   collectors: collectorsSchema(),
+  /** PostgreSQL targets of the pgreplication collector (its factory's configKey). */
+  postgres: postgresOptions.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -114,12 +119,14 @@ function envOverrides(env: NodeJS.ProcessEnv, origins: Map<string, string>): Pla
 }
 
 function yamlErrors(file: string, text: string): { value?: Plain; errors: UserError[] } {
-  const doc = parseDocument(text, { prettyErrors: false });
+  // yaml fills in e.linePos only when it prettifies messages; a LineCounter gives the line either way.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     return {
       errors: doc.errors.map((e) => ({
         code: ErrorCode.CONFIG_SYNTAX,
-        where: `${file}:${e.linePos?.[0]?.line ?? '?'}`,
+        where: `${file}:${lines.linePos(e.pos[0]).line}`,
         message: e.message.split('\n')[0]!,
       })),
     };
@@ -169,5 +176,24 @@ export async function loadConfig(sources: ConfigSources): Promise<ConfigResult> 
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) return { ok: false, errors: schemaErrors(result.error, origins) };
+  const errors = crossChecks(result.data, sources.env ?? {});
+  if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: result.data };
+}
+
+/** Checks that span keys, or need the environment: reported like schema errors, at a key path. */
+function crossChecks(config: Config, env: NodeJS.ProcessEnv): UserError[] {
+  const errors: UserError[] = [];
+  const collectorTimeoutMs = durationMs(config.collectorTimeout);
+  config.postgres.targets.forEach((t, i) => {
+    const at = `postgres.targets[${i}]`;
+    if (t.passwordEnv !== undefined && env[t.passwordEnv] === undefined) {
+      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.passwordEnv`, message: `environment variable ${t.passwordEnv} is not set` });
+    }
+    // A target slower than the whole collector would take every target's series down with it.
+    if (durationMs(t.timeout) >= collectorTimeoutMs) {
+      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.timeout`, message: `"${t.timeout}" must be shorter than collectorTimeout (${config.collectorTimeout})` });
+    }
+  });
+  return errors;
 }

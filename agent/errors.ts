@@ -12,6 +12,8 @@ export const ErrorCode = {
   COLLECTOR_FAILED: 'VIGIL_ERR_COLLECTOR_FAILED',
   /** A tick was still running when the next one was due; that next one was skipped. */
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
+  /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */
+  PG_TARGET_DOWN: 'VIGIL_ERR_PG_TARGET_DOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { Agent } from './agent.ts';
 import { type ConfigResult, loadConfig } from './config.ts';
 import { formatUserError } from './errors.ts';
+import { redactConfig } from './redact.ts';
 import { createLogger } from './logger.ts';
 import { ListenError } from './server.ts';
 import { VERSION } from './version.ts';
@@ -64,7 +65,7 @@ async function run(flags: RunFlags): Promise<void> {
   const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
   const logger = createLogger(result.config.logLevel);
-  const agent = new Agent({ config: result.config, logger });
+  const agent = new Agent({ config: result.config, logger, env: process.env });
   try {
     await agent.start();
   } catch (err) {
@@ -93,7 +94,8 @@ async function run(flags: RunFlags): Promise<void> {
 async function checkConfig(file: string | undefined, flags: RunFlags): Promise<void> {
   const result = await loadConfig({ file: file ?? flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
-  process.stdout.write(stringify(result.config));
+  // A DSN may hold a password: the effective config is printed with it redacted.
+  process.stdout.write(stringify(redactConfig(result.config)));
 }
 
 export function buildCli(): Command {

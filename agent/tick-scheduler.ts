@@ -8,11 +8,18 @@ export class TickScheduler {
   private readonly intervalMs: number;
   private readonly tick: () => Promise<void>;
   private readonly onOverrun: () => void;
+  private readonly onTickError: (err: unknown) => void;
 
-  constructor(intervalMs: number, tick: () => Promise<void>, onOverrun: () => void = () => {}) {
+  constructor(
+    intervalMs: number,
+    tick: () => Promise<void>,
+    onOverrun: () => void = () => {},
+    onTickError: (err: unknown) => void = () => {},
+  ) {
     this.intervalMs = intervalMs;
     this.tick = tick;
     this.onOverrun = onOverrun;
+    this.onTickError = onTickError;
   }
 
   /** Runs the first tick now, then one per interval. */
@@ -27,7 +34,10 @@ export class TickScheduler {
       this.onOverrun();
       return;
     }
-    this.running = this.tick().finally(() => (this.running = undefined));
+    // A tick is written never to throw; should one ever, it must not become an unhandled rejection.
+    this.running = this.tick()
+      .catch((err: unknown) => this.onTickError(err))
+      .finally(() => (this.running = undefined));
   }
 
   /** Stops scheduling and waits for a tick in flight, at most `graceMs`. */

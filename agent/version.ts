@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json beside the sources. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Sources run from agent/, the build from dist/agent/: package.json is one or two levels up.
+const candidates = [new URL('../package.json', import.meta.url), new URL('../../package.json', import.meta.url)];
+const file = candidates.find((u) => existsSync(u) && (JSON.parse(readFileSync(u, 'utf8')) as { name?: string }).name === 'vigil');
+
+/** The package version, read once from package.json. */
+export const VERSION: string = file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0-unknown';

@@ -48,6 +48,13 @@ export interface CollectorFactory<C extends object = object> {
   readonly options: z.ZodType<C>;
   readonly metrics: readonly MetricSpec[];
   readonly dynamicMetrics?: readonly DynamicMetricSpec[];
+  /**
+   * For a collector configured by a list of things to watch rather than switched on (PostgreSQL
+   * targets): the top-level config key of its options (`postgres`), instead of `collectors.<name>`.
+   * It has no `enabled` key; the agent creates it when `isConfigured(options)` holds.
+   */
+  readonly configKey?: string;
+  isConfigured?(options: C): boolean;
   create(options: C, ctx: Context): Collector;
 }
 

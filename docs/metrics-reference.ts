@@ -24,7 +24,8 @@ export function metricsReference(): string {
     '',
   ];
   for (const f of collectorList) {
-    lines.push(`## Collector \`${f.name}\`${f.defaultEnabled ? '' : ' (off by default)'}`, '', '| metric | type | labels | help |', '|---|---|---|---|');
+    const when = f.configKey !== undefined ? ` (on when \`${f.configKey}:\` is configured)` : f.defaultEnabled ? '' : ' (off by default)';
+    lines.push(`## Collector \`${f.name}\`${when}`, '', '| metric | type | labels | help |', '|---|---|---|---|');
     for (const m of f.metrics) lines.push(row(m.name, m.kind, m.labels, m.help));
     for (const d of f.dynamicMetrics ?? []) lines.push(row(d.displayName, d.kind, d.labels, d.help('<Field>')));
     lines.push('');

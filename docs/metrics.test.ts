@@ -27,6 +27,8 @@ describe('metric declarations', () => {
   it('host collectors use node_exporter names, Vigil its own prefix', () => {
     for (const m of declared) {
       if (m.owner === 'self') expect(m.name).toMatch(/^(vigil_|node_scrape_collector_)/);
+      // PostgreSQL: postgres_exporter's names where the meaning is shared, vigil_pg_ otherwise.
+      else if (m.owner === 'pgreplication') expect(m.name).toMatch(/^(pg_|vigil_pg_)/);
       else expect(m.name).toMatch(/^node_/);
     }
   });

@@ -7,6 +7,8 @@ need=()
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
+command -v prometheus-postgres-exporter >/dev/null || need+=(prometheus-postgres-exporter)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

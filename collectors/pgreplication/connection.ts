@@ -1,0 +1,236 @@
+// One connection per target, kept across ticks (pg_stat_activity sees one Vigil backend per target).
+// A dead target is retried at most once per backoff period; every query carries statement_timeout
+// (a startup parameter, so the server enforces it) and a client-side timeout, and a whole attempt
+// (connect + query) is cut at the target's timeout, so a dead or hung server cannot hold the tick.
+import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { durationMs } from '../../agent/duration.ts';
+import { redactError } from '../../agent/redact.ts';
+import { Backoff } from './backoff.ts';
+import { type SslMode, parseDsn } from './dsn.ts';
+import { DEFAULTS, type PostgresTarget } from './options.ts';
+
+/** Reconnect pacing: 0.5 s after the first failure, doubling, at most 30 s between attempts. */
+export const BACKOFF_INITIAL_MS = 500;
+export const BACKOFF_MAX_MS = 30_000;
+
+/** Where and how to connect, with the DSN (if any) merged in. */
+export interface ConnectionSpec {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly sslmode: SslMode;
+  readonly sslrootcert?: string;
+  /** From passwordEnv (resolved by the agent) or the DSN. */
+  readonly password?: string;
+  /** Read at each connect, so a rotated password is picked up on reconnect. */
+  readonly passwordFile?: string;
+  readonly timeoutMs: number;
+}
+
+/** Merges a target's DSN and keys; the config schema has already rejected a DSN that does not parse. */
+export function connectionSpec(t: PostgresTarget): ConnectionSpec {
+  const dsn = t.dsn !== undefined ? parseDsn(t.dsn) : undefined;
+  const d = dsn?.ok === true ? dsn.parts : {};
+  const password = t.password ?? d.password;
+  const sslrootcert = t.sslrootcert ?? d.sslrootcert;
+  return {
+    host: t.host ?? d.host ?? DEFAULTS.host,
+    port: t.port ?? d.port ?? DEFAULTS.port,
+    database: t.database ?? d.database ?? DEFAULTS.database,
+    user: t.user ?? d.user ?? DEFAULTS.user,
+    sslmode: t.sslmode ?? d.sslmode ?? DEFAULTS.sslmode,
+    ...(sslrootcert !== undefined ? { sslrootcert } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(t.passwordFile !== undefined ? { passwordFile: t.passwordFile } : {}),
+    timeoutMs: durationMs(t.timeout),
+  };
+}
+
+/** A failure of one attempt; its message is already redacted. */
+export class TargetError extends Error {
+  /** True when the attempt was not made (waiting out the backoff). */
+  readonly skipped: boolean;
+  constructor(message: string, skipped = false) {
+    super(message);
+    this.skipped = skipped;
+  }
+}
+
+const NO_SSL = /does not support SSL/i;
+
+export class TargetConnection {
+  /** Everything secret this connection has seen: redacted from every message it lets out. */
+  readonly secrets = new Set<string>();
+  private readonly spec: ConnectionSpec;
+  private readonly now: () => number;
+  private readonly backoff = new Backoff(BACKOFF_INITIAL_MS, BACKOFF_MAX_MS);
+  private client: pg.Client | undefined;
+  private inFlight: Promise<unknown> | undefined;
+  /** sslmode=prefer against a server without SSL: plain from then on. */
+  private plainOnly = false;
+  private closed = false;
+
+  constructor(spec: ConnectionSpec, now: () => number) {
+    this.spec = spec;
+    this.now = now;
+    if (spec.password !== undefined) this.secrets.add(spec.password);
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /**
+   * Runs `sql` (simple protocol: several statements in one round trip) and returns one result per
+   * statement. Throws TargetError, never anything else.
+   */
+  async run(sql: string): Promise<pg.QueryResult[]> {
+    if (this.closed) throw new TargetError('collector stopped', true);
+    // The previous attempt outlived its deadline and is still being torn down: do not stack another.
+    if (this.inFlight !== undefined) throw new TargetError('previous attempt still running', true);
+    if (this.client === undefined && !this.backoff.ready(this.now())) {
+      throw new TargetError(`reconnecting after ${this.backoff.consecutiveFailures} failed attempt(s); next in ≤ ${this.backoff.currentDelayMs} ms`, true);
+    }
+    const attempt = this.attempt(sql);
+    const settled = attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight = settled.finally(() => (this.inFlight = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.spec.timeoutMs, 'timeout')));
+    try {
+      const result = await Promise.race([attempt, deadline]);
+      if (result === 'timeout') {
+        this.drop();
+        throw new TargetError(`no answer within ${this.spec.timeoutMs} ms`);
+      }
+      return result;
+    } catch (err) {
+      if (err instanceof TargetError) throw err;
+      throw new TargetError(redactError(err, this.secrets));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the connection for good (agent stop). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = undefined;
+    if (c !== undefined) await c.end().catch(() => undefined);
+  }
+
+  private async attempt(sql: string): Promise<pg.QueryResult[]> {
+    let client = this.client;
+    if (client === undefined) {
+      try {
+        client = await this.connect();
+      } catch (err) {
+        this.backoff.failed(this.now());
+        throw err;
+      }
+      this.backoff.succeeded();
+      if (this.closed) {
+        await client.end().catch(() => undefined);
+        throw new TargetError('collector stopped', true);
+      }
+      this.client = client;
+    }
+    try {
+      const res = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(res) ? res : [res];
+    } catch (err) {
+      // An SQL error (it has a SQLSTATE) leaves the session usable; anything else may not have.
+      if (typeof (err as { code?: unknown }).code !== 'string' || (err as { code: string }).code === '57P01') this.drop();
+      throw err;
+    }
+  }
+
+  private async connect(): Promise<pg.Client> {
+    try {
+      return await this.connectOnce(this.plainOnly ? false : await this.sslOption());
+    } catch (err) {
+      if (this.spec.sslmode === 'prefer' && !this.plainOnly && NO_SSL.test((err as Error).message)) {
+        this.plainOnly = true;
+        return this.connectOnce(false);
+      }
+      throw err;
+    }
+  }
+
+  private async connectOnce(ssl: false | ConnectionOptions): Promise<pg.Client> {
+    const s = this.spec;
+    const client = new pg.Client({
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.user,
+      // A function: asked only when the server wants a password, and it keeps the driver from
+      // falling back to PGPASSWORD or ~/.pgpass.
+      password: () => this.password(),
+      ssl,
+      application_name: 'vigil',
+      statement_timeout: s.timeoutMs,
+      query_timeout: s.timeoutMs,
+      connectionTimeoutMillis: s.timeoutMs,
+      keepAlive: true,
+    });
+    // Without a listener, a connection dropped while idle would be an uncaught 'error' event.
+    client.on('error', () => {
+      if (this.client === client) this.client = undefined;
+    });
+    client.on('end', () => {
+      if (this.client === client) this.client = undefined;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return client;
+  }
+
+  private async password(): Promise<string> {
+    if (this.spec.passwordFile !== undefined) {
+      let text: string;
+      try {
+        text = await readFile(this.spec.passwordFile, 'utf8');
+      } catch (err) {
+        throw new Error(`cannot read passwordFile ${this.spec.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+      }
+      const pw = text.replace(/\r?\n$/, '');
+      this.secrets.add(pw);
+      return pw;
+    }
+    if (this.spec.password !== undefined) return this.spec.password;
+    throw new Error('the server asks for a password and none is configured (passwordFile, passwordEnv or the dsn)');
+  }
+
+  private async sslOption(): Promise<false | ConnectionOptions> {
+    const { sslmode, sslrootcert, host } = this.spec;
+    if (sslmode === 'disable' || sslmode === 'allow') return false;
+    const ca = sslrootcert !== undefined ? await readFile(sslrootcert, 'utf8') : undefined;
+    // libpq: require with a root certificate verifies the chain, as verify-ca does.
+    const verifyChain = sslmode === 'verify-ca' || sslmode === 'verify-full' || (sslmode === 'require' && ca !== undefined);
+    if (!verifyChain) return { rejectUnauthorized: false };
+    return {
+      rejectUnauthorized: true,
+      ...(ca !== undefined ? { ca } : {}),
+      servername: host,
+      ...(sslmode === 'verify-full' ? {} : { checkServerIdentity: () => undefined }),
+    };
+  }
+
+  /** Forgets the connection (the next run reconnects); closing happens in the background. */
+  private drop(): void {
+    const c = this.client;
+    this.client = undefined;
+    if (c !== undefined) void c.end().catch(() => undefined);
+  }
+}

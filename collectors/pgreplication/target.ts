@@ -1,0 +1,89 @@
+// One target per tick: a single round trip (role + replica view + primary view), its samples, and the
+// health series. Never throws: a down target is pg_up 0, a counted error, and one log line per state
+// change (down → up, up → down, role flips), not one per tick.
+import type { Logger } from 'pino';
+import { ErrorCode } from '../../agent/errors.ts';
+import { type Sample, counter, gauge } from '../collector.ts';
+import { TargetConnection, TargetError, connectionSpec } from './connection.ts';
+import { M } from './metrics.ts';
+import type { PostgresTarget } from './options.ts';
+import { LabelCache, SLOTS_SQL, STANDBYS_SQL, type SlotRow, type StandbyRow, primarySamples } from './primary.ts';
+import { ROLE_AND_REPLICA_SQL, type ReplicaMemory, type RoleRow, replicaSamples } from './replica.ts';
+
+/** The three statements of a tick, sent together (simple query protocol, one round trip). */
+export const TICK_SQL = `${ROLE_AND_REPLICA_SQL};\n${STANDBYS_SQL};\n${SLOTS_SQL}`;
+
+type State = 'unknown' | 'up' | 'down';
+
+export class TargetCollector {
+  readonly name: string;
+  private readonly expected: number | undefined;
+  private readonly connection: TargetConnection;
+  private readonly logger: Logger;
+  private readonly labels: LabelCache;
+  private readonly memory: ReplicaMemory = {};
+  private state: State = 'unknown';
+  private role: 'primary' | 'replica' | undefined;
+  private errors = 0;
+
+  constructor(target: PostgresTarget, logger: Logger, now: () => number) {
+    this.name = target.name;
+    this.expected = target.expectedReplicas;
+    const spec = connectionSpec(target);
+    this.connection = new TargetConnection(spec, now);
+    // Where, never how: host, port, database and user are not secret; the DSN and password are.
+    this.logger = logger.child({ target: target.name, host: spec.host, port: spec.port, database: spec.database, user: spec.user });
+    this.labels = new LabelCache(target.name);
+  }
+
+  /** Secrets of this target's connection (for tests that assert they never leak). */
+  get secrets(): ReadonlySet<string> {
+    return this.connection.secrets;
+  }
+
+  async collect(out: Sample[]): Promise<void> {
+    const t0 = performance.now();
+    const base = this.labels.base;
+    let up = 0;
+    try {
+      const results = await this.connection.run(TICK_SQL);
+      const [role, standbys, slots] = results;
+      const row = role?.rows[0] as RoleRow | undefined;
+      if (row === undefined) throw new TargetError('role query returned no row');
+      replicaSamples(row, base, this.memory, out);
+      // The primary view only on a primary: a standby has no standbys of its own to count here.
+      if (!row.in_recovery) {
+        const duplicates = primarySamples((standbys?.rows ?? []) as StandbyRow[], (slots?.rows ?? []) as SlotRow[], this.labels, this.expected, out);
+        if (duplicates > 0) this.logger.debug({ duplicates }, 'standbys with identical labels skipped');
+      }
+      this.noteRole(row.in_recovery ? 'replica' : 'primary');
+      up = 1;
+      this.transition('up');
+    } catch (err) {
+      const e = err instanceof TargetError ? err : new TargetError('unexpected failure');
+      if (!e.skipped) this.errors++;
+      this.transition('down', e.message);
+    }
+    out.push(gauge(M.up, base, up));
+    out.push(counter(M.scrapeErrors, base, this.errors));
+    out.push(gauge(M.scrapeDuration, base, (performance.now() - t0) / 1000));
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  private transition(next: 'up' | 'down', reason?: string): void {
+    if (next === this.state) return;
+    const prev = this.state;
+    this.state = next;
+    if (next === 'down') this.logger.warn({ code: ErrorCode.PG_TARGET_DOWN, err: reason }, 'PostgreSQL target down');
+    else if (prev === 'down') this.logger.info('PostgreSQL target up again');
+    else this.logger.info({ role: this.role }, 'PostgreSQL target up');
+  }
+
+  private noteRole(role: 'primary' | 'replica'): void {
+    if (this.role !== undefined && this.role !== role) this.logger.warn({ from: this.role, to: role }, 'PostgreSQL target changed role');
+    this.role = role;
+  }
+}
