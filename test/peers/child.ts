@@ -30,6 +30,28 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** Pids of peers started by this process and not yet exited. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * Last line of defence: a test file that dies before its afterAll must not leave peers running, so
+ * whatever this process started and is still alive gets SIGKILL (by pid) when this process exits.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pid of live) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  });
+}
+
 export async function spawnPeer(name: string, command: string, args: readonly string[], opts: SpawnOptions = {}): Promise<Peer> {
   const child: ChildProcess = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) {
@@ -37,6 +59,8 @@ export async function spawnPeer(name: string, command: string, args: readonly st
     throw new Error(`${name}: cannot start ${command}: ${err.message} (the test peers are installed by test/peers/install.sh)`);
   }
   const pid = child.pid;
+  installExitHook();
+  live.add(pid);
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -49,6 +73,7 @@ export async function spawnPeer(name: string, command: string, args: readonly st
   // 'close' rather than 'exit': by then stdout and stderr are fully read.
   const exited = new Promise<Exit>((resolve) =>
     child.once('close', (code, signal) => {
+      live.delete(pid);
       exit = { code, signal };
       resolve(exit);
     }),
@@ -110,6 +135,16 @@ export function isListening(port: number): Promise<boolean> {
 
 /** Thrown by a start function when the peer could not bind its port (another process took it). */
 export class PortTakenError extends Error {}
+
+/**
+ * Waits for every start to finish, then throws the first failure. Unlike Promise.all, it does not
+ * return while a peer is still starting, so afterAll sees every peer that did start (assign each
+ * peer in its own `.then`).
+ */
+export async function settleAll(starts: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 /** Runs start(port) with fresh free ports until one is not taken by someone else in the meantime. */
 export async function withFreePort<T>(start: (port: number) => Promise<T>, attempts = 4): Promise<T> {

@@ -1,0 +1,72 @@
+// The reference peer: prometheus-node-exporter on a free loopback port, filtering mounts, filesystem
+// types, disks and network devices exactly as Vigil does by default. Debian patches node_exporter's
+// defaults (it excludes /run, /mnt, /media and the "lo" device), so every filter is passed explicitly.
+import { defaultConfig } from '../../agent/config.ts';
+import { type Exit, type Peer, getText, spawnPeer, waitForHttp, withFreePort } from './child.ts';
+
+export const NODE_EXPORTER_BIN = process.env.VIGIL_TEST_NODE_EXPORTER ?? 'prometheus-node-exporter';
+
+/** node_exporter's collectors that Vigil has counterparts for. */
+export const NODE_EXPORTER_COLLECTORS = ['cpu', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'loadavg', 'pressure', 'uname', 'os', 'time'];
+
+/** One of Vigil's default collector options (the root schema types collectors loosely). */
+function vigilDefault(collector: string, key: string): string {
+  const collectors = defaultConfig().collectors as Record<string, Record<string, unknown> | undefined>;
+  const v = collectors[collector]?.[key];
+  if (typeof v !== 'string') throw new Error(`Vigil has no default collectors.${collector}.${key}`);
+  return v;
+}
+
+/** node_exporter flags that make its filters equal to Vigil's defaults. */
+export function vigilFilterFlags(): string[] {
+  const netdevExclude = vigilDefault('netdev', 'deviceExclude');
+  return [
+    `--collector.filesystem.mount-points-exclude=${vigilDefault('filesystem', 'mountPointsExclude')}`,
+    `--collector.filesystem.fs-types-exclude=${vigilDefault('filesystem', 'fsTypesExclude')}`,
+    `--collector.diskstats.device-exclude=${vigilDefault('diskstats', 'deviceExclude')}`,
+    // Vigil excludes no network device by default; node_exporter needs a regex, and "^$" matches no name.
+    `--collector.netdev.device-exclude=${netdevExclude === '' ? '^$' : netdevExclude}`,
+  ];
+}
+
+export interface NodeExporterPeer extends Peer {
+  readonly port: number;
+  readonly url: string;
+  scrape(): Promise<string>;
+}
+
+export interface NodeExporterOptions {
+  /** Collectors to enable (all others off). Default: NODE_EXPORTER_COLLECTORS. */
+  readonly collectors?: readonly string[];
+  readonly extraArgs?: readonly string[];
+}
+
+export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<NodeExporterPeer> {
+  return withFreePort(async (port) => {
+    const listen = `127.0.0.1:${port}`;
+    const args = [
+      `--web.listen-address=${listen}`,
+      '--collector.disable-defaults',
+      ...(opts.collectors ?? NODE_EXPORTER_COLLECTORS).map((c) => `--collector.${c}`),
+      ...vigilFilterFlags(),
+      ...(opts.extraArgs ?? []),
+    ];
+    const peer = await spawnPeer('node_exporter', NODE_EXPORTER_BIN, args);
+    const url = `http://${listen}`;
+    try {
+      await waitForHttp(`${url}/metrics`, { peer, portTaken: /address already in use/ });
+    } catch (err) {
+      await peer.stop('SIGKILL');
+      throw err;
+    }
+    return {
+      ...peer,
+      get exit(): Exit | undefined {
+        return peer.exit;
+      },
+      port,
+      url,
+      scrape: () => getText(`${url}/metrics`),
+    };
+  });
+}
