@@ -39,7 +39,9 @@ export function parseProcStat(text: string): ProcStat {
   const out: ProcStat = { cpus: [], malformed: 0 };
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const fields = line.trim().split(/\s+/);
+    // At most the key and ten numbers are used; the limit spares splitting the "intr" and "softirq"
+    // lines, whose one field per interrupt source runs to thousands on large hosts.
+    const fields = line.trim().split(/\s+/, 11);
     const key = fields[0]!;
     if (key.startsWith('cpu') && key !== 'cpu') {
       const id = key.slice(3);

@@ -4,10 +4,16 @@ import { type CollectorFactory, gauge, NO_LABELS } from '../collector.ts';
 import { sysPath } from '../host-path.ts';
 import { readOptional } from '../read.ts';
 
-/** The zone's short name ("UTC", "CET") and its offset east of UTC in seconds, at `ms`. */
-export function timeZone(ms: number): { name: string; offsetSeconds: number } {
+/** Formats the zone's short name; it takes the process's time zone (TZ) as it is when made. */
+export const zoneNameFormat = (): Intl.DateTimeFormat => new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+
+/**
+ * The zone's short name ("UTC", "CET") and its offset east of UTC in seconds, at `ms`. Without a
+ * `format` a new one is made, which follows a TZ changed since; making one costs ~0.4 ms of ICU work.
+ */
+export function timeZone(ms: number, format: Intl.DateTimeFormat = zoneNameFormat()): { name: string; offsetSeconds: number } {
   const d = new Date(ms);
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+  const part = format.formatToParts(d).find((p) => p.type === 'timeZoneName');
   return { name: part?.value ?? 'UTC', offsetSeconds: -d.getTimezoneOffset() * 60 };
 }
 
@@ -23,11 +29,16 @@ export const timeCollector = {
   ],
   create(_options, ctx) {
     const dir = sysPath(ctx.paths, 'devices', 'system', 'clocksource', 'clocksource0');
+    // Made once, not per tick: it was ~0.4 ms of a ~5 ms tick (bench/). The zone is the one the
+    // process has when the collector is made (nothing in the agent changes TZ later, and node_exporter
+    // likewise reads the local zone once at start); daylight saving time is still followed, because
+    // each tick's instant is formatted.
+    const format = zoneNameFormat();
     return {
       async collect(out) {
         const now = ctx.now();
         out.push(gauge('node_time_seconds', NO_LABELS, now / 1000));
-        const tz = timeZone(now);
+        const tz = timeZone(now, format);
         out.push(gauge('node_time_zone_offset_seconds', { time_zone: tz.name }, tz.offsetSeconds));
         const [available, current] = await Promise.all([
           readOptional(`${dir}/available_clocksource`),

@@ -1,0 +1,100 @@
+// PostgreSQL replication: one collection over two targets (a primary and its streaming replica on
+// loopback, real PostgreSQL 15), timed in-process through the collector's factory, and the number of
+// server connections Vigil holds (pg_stat_activity), which must not move over the run.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { Context } from '../agent/component.ts';
+import type { Sample } from '../collectors/collector.ts';
+import { pgreplicationCollector } from '../collectors/pgreplication/pgreplication.ts';
+import { MONITOR_USER, type PgServer, startPrimaryReplica } from '../test/peers/postgres.ts';
+import { ms, num, table, verdict } from './markdown.ts';
+import { percentile } from './scrape.ts';
+import type { BenchContext, BenchSection } from './section.ts';
+
+const PLAN = { warmupTicks: 20, ticks: 1000, connectionCheckEvery: 100 } as const;
+const GOAL_P99_MS = 20;
+
+async function vigilConnections(server: PgServer): Promise<number> {
+  const [row] = await server.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'vigil'");
+  return Number(row?.n ?? NaN);
+}
+
+export async function measurePgReplication(ctx: BenchContext): Promise<string> {
+  ctx.log('pgreplication: starting a primary and a streaming replica');
+  const pair = await startPrimaryReplica();
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-pg-'));
+  const abort = new AbortController();
+  try {
+    const passwordFile = path.join(dir, 'pgpass');
+    writeFileSync(passwordFile, pair.monitorPassword, { mode: 0o600 });
+    await pair.primary.query('INSERT INTO ticks DEFAULT VALUES');
+    await pair.waitCaughtUp();
+    const target = (name: string, port: number) => ({ name, host: '127.0.0.1', port, user: MONITOR_USER, passwordFile, sslmode: 'disable', timeout: '2s' });
+    const options = pgreplicationCollector.options.parse({ targets: [{ ...target('primary', pair.primary.port), expectedReplicas: 1 }, target('replica', pair.replica.port)] });
+    const context: Context = {
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+      paths: { procfs: '/proc', sysfs: '/sys', rootfs: '/', udevData: '/run/udev/data' },
+      signal: abort.signal,
+    };
+    const collector = pgreplicationCollector.create(options, context);
+    const out: Sample[] = [];
+    for (let i = 0; i < PLAN.warmupTicks; i++) {
+      out.length = 0;
+      await collector.collect(out);
+    }
+    const up = out.filter((s) => s.name === 'pg_up' && s.value === 1).length;
+    if (up !== 2) throw new Error(`expected both targets up after warm-up, pg_up=1 for ${up}`);
+    const series = out.length;
+    ctx.log(`pgreplication: ${PLAN.ticks} collections`);
+    const durations: number[] = [];
+    const conns: { primary: number[]; replica: number[] } = { primary: [], replica: [] };
+    for (let i = 0; i < PLAN.ticks; i++) {
+      if (i % PLAN.connectionCheckEvery === 0) {
+        conns.primary.push(await vigilConnections(pair.primary));
+        conns.replica.push(await vigilConnections(pair.replica));
+      }
+      out.length = 0;
+      const t0 = performance.now();
+      await collector.collect(out);
+      durations.push(performance.now() - t0);
+    }
+    conns.primary.push(await vigilConnections(pair.primary));
+    conns.replica.push(await vigilConnections(pair.replica));
+    const p50 = percentile(durations, 50);
+    const p99 = percentile(durations, 99);
+    const max = Math.max(...durations);
+    const range = (xs: number[]) => (Math.min(...xs) === Math.max(...xs) ? num(xs[0]!) : `${num(Math.min(...xs))}–${num(Math.max(...xs))}`);
+    const constant = [conns.primary, conns.replica].every((xs) => xs.every((x) => x === 1));
+    return [
+      `One collection = role, replica view and primary view of both targets (one round trip each, in parallel), as a tick does it; ${PLAN.ticks} collections back to back after ${PLAN.warmupTicks} warm-up ones, in-process through the collector's factory. PostgreSQL 15 primary + streaming replica on 127.0.0.1, monitoring role with pg_monitor only, scram-sha-256 password from a file.`,
+      '',
+      table(
+        ['measure', 'value', 'goal', 'met'],
+        [
+          ['collection p50', ms(p50), '', ''],
+          ['collection p99', ms(p99), `< ${GOAL_P99_MS} ms`, verdict(p99 < GOAL_P99_MS)],
+          ['collection max', ms(max), '', ''],
+          ['series per collection', String(series), '', ''],
+          [`Vigil connections on the primary (pg_stat_activity, every ${PLAN.connectionCheckEvery} collections)`, range(conns.primary), '1, constant', verdict(conns.primary.every((x) => x === 1))],
+          ['Vigil connections on the replica', range(conns.replica), '1, constant', verdict(conns.replica.every((x) => x === 1))],
+        ],
+      ),
+      '',
+      constant ? 'Connections stayed at one per target for the whole run.' : '**Connections moved during the run.**',
+      `Machine load at the end of the run: ${num(loadavg()[0]!)} (1-minute load average, ${availableParallelism()} CPUs); the servers, the client and anything else running share them, which shows in p99 and max.`,
+    ].join('\n');
+  } finally {
+    abort.abort();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pair.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const pgReplicationSection: BenchSection = {
+  title: 'PostgreSQL replication collector',
+  run: measurePgReplication,
+};
