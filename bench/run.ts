@@ -5,11 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostMetricsSection, NODE_EXPORTER } from './host-metrics.ts';
 import { describeMachine, machineMarkdown } from './machine.ts';
+import { pgReplicationSection } from './pgreplication.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
 /** Sections in the order they appear in BENCHMARKS.md; new ones (PostgreSQL, detector, Kafka) go here. */
-const SECTIONS: readonly BenchSection[] = [hostMetricsSection];
+const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
