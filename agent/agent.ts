@@ -1,13 +1,16 @@
-// The daemon: build the enabled components from config, then tick — collect → (detect → evaluate)
+// The daemon: build the enabled components from config, then tick — collect → detect → evaluate
 // → emit — at a fixed interval. Components start in order and stop in reverse.
 import type { Logger } from 'pino';
 import type { CollectorFactory } from '../collectors/collector.ts';
 import { collectorList } from '../collectors/registry.ts';
 import { MetricCatalog } from '../sinks/prometheus/metric-catalog.ts';
 import { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
+import { createSinks } from '../sinks/registry.ts';
 import type { Sink } from '../sinks/sink.ts';
+import { type AlertingStage, createAlertingStage } from '../alerts/alerting-stage.ts';
+import { createDetectorStage, type DetectorStage } from '../detectors/detector-stage.ts';
 import { collectAll, type RunningCollector, runningCollector } from './collect.ts';
-import type { Context } from './component.ts';
+import type { Context, StageContext } from './component.ts';
 import type { CollectorConfig, Config } from './config.ts';
 import { durationMs } from './duration.ts';
 import { ErrorCode } from './errors.ts';
@@ -16,6 +19,9 @@ import { withEnvPasswords } from './secrets.ts';
 import { SELF_METRICS, selfSamples } from './self-metrics.ts';
 import { AgentServer } from './server.ts';
 import type { Snapshot } from './snapshot.ts';
+import type { TickOutput } from './tick-output.ts';
+import type { UserError } from './errors.ts';
+import { hostname } from 'node:os';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
 import { TickScheduler } from './tick-scheduler.ts';
 import { VERSION } from './version.ts';
@@ -27,6 +33,20 @@ export interface AgentOptions {
   readonly now?: () => number;
   /** The process environment, for secrets the config names by variable (`passwordEnv`); components never read it. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The rule stage, loaded and checked before the agent is built (see Agent.create). */
+  readonly alerting?: AlertingStage;
+}
+
+/** $NODE_NAME (Kubernetes downward API) else the host name; config `nodeName` wins over both. */
+function resolveNodeName(config: Config, env: NodeJS.ProcessEnv): string {
+  return config.nodeName || env.NODE_NAME || hostname();
+}
+
+/** The URL others reach this agent at (runbook links, generatorURL). */
+function resolveExternalUrl(config: Config, nodeName: string): string {
+  if (config.externalUrl !== '') return config.externalUrl.replace(/\/+$/, '');
+  const port = config.listen.slice(config.listen.lastIndexOf(':') + 1);
+  return `http://${nodeName}:${port}`;
 }
 
 /**
@@ -45,6 +65,9 @@ export class Agent {
   private readonly collectors: RunningCollector[] = [];
   private readonly prometheus: PrometheusSink;
   private readonly sinks: Sink[];
+  private readonly detector: DetectorStage;
+  private readonly alerting: AlertingStage | undefined;
+  readonly stageContext: StageContext;
   private readonly telemetry: Telemetry;
   private readonly scheduler: TickScheduler;
   private readonly server: AgentServer;
@@ -65,18 +88,53 @@ export class Agent {
         f.configKey !== undefined ? topLevelCollectorConfig(this.config, f, opts.env ?? {}) : (collectorConfigs[f.name] ?? { enabled: f.defaultEnabled });
       if (enabled) this.collectors.push(runningCollector(f.name, f.create(options, ctx.logger ? { ...ctx, logger: this.logger.child({ collector: f.name }) } : ctx)));
     }
+    const env = opts.env ?? {};
+    const nodeName = resolveNodeName(this.config, env);
+    this.stageContext = { ...ctx, stateDir: this.config.stateDir, nodeName, externalUrl: resolveExternalUrl(this.config, nodeName), env };
+    this.detector = this.config.detector.enabled
+      ? createDetectorStage(this.config.detector, { ...this.stageContext, logger: this.logger.child({ stage: 'detector' }) })
+      : createDetectorStage({ ...this.config.detector, enabled: false }, this.stageContext);
+    this.alerting = opts.alerting;
     const catalog = new MetricCatalog(
-      [...SELF_METRICS, ...factories.flatMap((f) => f.metrics)],
+      [...SELF_METRICS, ...factories.flatMap((f) => f.metrics), ...this.detector.metrics, ...(this.alerting?.metrics ?? [])],
       factories.flatMap((f) => f.dynamicMetrics ?? []),
     );
     this.prometheus = new PrometheusSink(catalog, this.now());
-    this.sinks = [this.prometheus];
+    this.sinks = [this.prometheus, ...createSinks(this.config, this.stageContext, { catalog })];
     this.telemetry = createTelemetry([this.prometheus.exporter], performance.timeOrigin);
-    this.server = new AgentServer({ prometheus: this.prometheus, ready: () => this.lastSnapshot !== undefined, logger: this.logger });
+    this.server = new AgentServer({
+      prometheus: this.prometheus,
+      ready: () => this.lastSnapshot !== undefined,
+      logger: this.logger,
+      alertsApi: () => this.alerting?.alertsApi() ?? { status: 'success', data: { alerts: [] } },
+      runbookHtml: (name) => this.alerting?.runbookHtml(name),
+    });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.tick(), () =>
       this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
       (err) => this.logger.error({ err: (err as Error).message }, 'tick failed'),
     );
+  }
+
+  /**
+   * Builds an agent after loading what must be valid before anything starts (rule files): with
+   * errors (file, line, rule, reason) nothing is created.
+   */
+  static async create(opts: AgentOptions): Promise<{ ok: true; agent: Agent } | { ok: false; errors: UserError[] }> {
+    const env = opts.env ?? {};
+    const nodeName = resolveNodeName(opts.config, env);
+    const ctx: StageContext = {
+      logger: opts.logger.child({ stage: 'alerting' }),
+      now: opts.now ?? Date.now,
+      paths: opts.config.paths,
+      signal: new AbortController().signal,
+      stateDir: opts.config.stateDir,
+      nodeName,
+      externalUrl: resolveExternalUrl(opts.config, nodeName),
+      env,
+    };
+    const alerting = await createAlertingStage(opts.config.alerting, ctx);
+    if (!alerting.ok) return alerting;
+    return { ok: true, agent: new Agent({ ...opts, alerting: alerting.stage }) };
   }
 
   /** The latest snapshot (tests and the CLI read it). */
@@ -91,6 +149,8 @@ export class Agent {
 
   async start(): Promise<void> {
     await this.server.listen(this.config.listen);
+    await this.detector.start(this.abort.signal);
+    await this.alerting?.start(this.abort.signal);
     for (const sink of this.sinks) await sink.start(this.abort.signal);
     this.scheduler.start();
     this.logger.info(
@@ -114,10 +174,16 @@ export class Agent {
     )) {
       samples.push(s);
     }
-    const snapshot: Snapshot = Object.freeze({ timestamp, samples });
+    const collected: Snapshot = Object.freeze({ timestamp, samples });
+    // Each later stage sees what came before it: the rules see the detector's scores too.
+    const detected = await this.detector.score(collected);
+    const scored: Snapshot = detected.samples.length === 0 ? collected : Object.freeze({ timestamp, samples: samples.concat(detected.samples) });
+    const evaluated = this.alerting ? await this.alerting.evaluate(scored) : { samples: [], alerts: [], transitions: [] };
+    const snapshot: Snapshot = evaluated.samples.length === 0 ? scored : Object.freeze({ timestamp, samples: scored.samples.concat(evaluated.samples) });
+    const output: TickOutput = { snapshot, anomalies: detected.anomalies, alerts: evaluated.alerts, alertTransitions: evaluated.transitions };
     for (const sink of this.sinks) {
       try {
-        sink.send(snapshot);
+        sink.send(output);
       } catch (err) {
         this.logger.error({ sink: sink.name, err: (err as Error).message }, 'sink failed to accept a snapshot');
       }
@@ -132,6 +198,8 @@ export class Agent {
     await this.scheduler.stop(Math.max(0, deadline - Date.now()) / 2);
     this.abort.abort();
     for (const sink of [...this.sinks].reverse()) await sink.stop().catch(() => undefined);
+    await this.alerting?.stop().catch(() => undefined);
+    await this.detector.stop().catch(() => undefined);
     await this.server.close();
     await this.telemetry.shutdown().catch(() => undefined);
     this.logger.info('vigil stopped');

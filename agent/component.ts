@@ -16,3 +16,15 @@ export interface Context {
   readonly paths: HostPaths;
   readonly signal: AbortSignal;
 }
+
+/** What the stages after collection (detector, rules, sinks) get besides the component context. */
+export interface StageContext extends Context {
+  /** Directory for state that survives restarts (config `stateDir`); the stage creates its own subfolder. */
+  readonly stateDir: string;
+  /** This node's name: $NODE_NAME (Kubernetes downward API), else the host name. */
+  readonly nodeName: string;
+  /** The agent's own base URL as others reach it (runbook links, generatorURL), e.g. "http://node1:9464". */
+  readonly externalUrl: string;
+  /** The process environment, for the sinks whose standard configuration is env vars (OTEL_EXPORTER_OTLP_*). */
+  readonly env: NodeJS.ProcessEnv;
+}

@@ -7,6 +7,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { postgresOptions } from '../collectors/pgreplication/options.ts';
 import { collectorList } from '../collectors/registry.ts';
+import { alertingOptions } from '../alerts/config.ts';
+import { detectorOptions } from '../detectors/config.ts';
+import { sinksOptions } from '../sinks/config.ts';
 import { duration, durationMs } from './duration.ts';
 import { ErrorCode, type UserError } from './errors.ts';
 
@@ -41,6 +44,10 @@ export const configSchema = z.strictObject({
   collectorTimeout: duration({ min: 10 }).default('5s'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   stateDir: z.string().min(1).default('/var/lib/vigil'),
+  /** This node's name in labels and events; empty means $NODE_NAME, else the host name. */
+  nodeName: z.string().default(''),
+  /** The URL others reach this agent at (runbook links, generatorURL); empty means http://<nodeName>:<listen port>. */
+  externalUrl: z.string().default(''),
   paths: z
     .strictObject({
       procfs: z.string().min(1).default('/proc'),
@@ -52,6 +59,9 @@ export const configSchema = z.strictObject({
   collectors: collectorsSchema(),
   /** PostgreSQL targets of the pgreplication collector (its factory's configKey). */
   postgres: postgresOptions.prefault({}),
+  detector: detectorOptions.prefault({}),
+  alerting: alertingOptions.prefault({}),
+  sinks: sinksOptions.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -42,9 +42,9 @@ function flagOverrides(f: RunFlags): Record<string, unknown> {
   return out;
 }
 
-function reportInvalid(result: Extract<ConfigResult, { ok: false }>): never {
+function reportInvalid(result: Extract<ConfigResult, { ok: false }>, what = 'configuration'): never {
   for (const e of result.errors) process.stderr.write(formatUserError(e) + '\n');
-  process.stderr.write(`${result.errors.length} configuration error(s); nothing was started.\n`);
+  process.stderr.write(`${result.errors.length} ${what} error(s); nothing was started.\n`);
   process.exit(EXIT_INVALID);
 }
 
@@ -65,7 +65,9 @@ async function run(flags: RunFlags): Promise<void> {
   const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
   const logger = createLogger(result.config.logLevel);
-  const agent = new Agent({ config: result.config, logger, env: process.env });
+  const created = await Agent.create({ config: result.config, logger, env: process.env });
+  if (!created.ok) reportInvalid(created, 'rule');
+  const agent = created.agent;
   try {
     await agent.start();
   } catch (err) {
@@ -107,7 +109,41 @@ export function buildCli(): Command {
   addRunFlags(program.command('check-config').argument('[file]', 'config file to check').description('validate a config; print every error with its key path (exit 2) or the effective config (exit 0)')).action(
     (file: string | undefined, flags: RunFlags) => checkConfig(file, flags),
   );
+  // Offline tools: loaded only when used, so `run` does not pay for them.
+  program
+    .command('train')
+    .description('train the LSTM detector on a directory of series; write the ONNX model and its model card')
+    .requiredOption('--data <dir>', 'training data (CSV files with timestamp,value, or the tuning data layout)')
+    .requiredOption('--out <file>', 'ONNX model to write (the model card goes beside it)')
+    .option('--seed <n>', 'random seed (same seed, same data → the same model, bit for bit)', '1')
+    .option('--epochs <n>', 'training epochs')
+    .action(async (opts: Record<string, string>) => exitWith(await (await import('../detectors/cli/train.ts')).trainCommand(opts)));
+  program
+    .command('detect')
+    .description("score CSV series offline with exactly the daemon's scoring code")
+    .requiredOption('--input <path>', 'a CSV file (timestamp,value) or a directory tree of them')
+    .requiredOption('--output <dir>', 'where to write timestamp,value,anomaly_score files (same relative paths)')
+    .option('--model <file>', 'ONNX model (default: the shipped model)')
+    .action(async (opts: Record<string, string>) => exitWith(await (await import('../detectors/cli/detect.ts')).detectCommand(opts)));
+  program
+    .command('eval')
+    .description('event-level precision, recall and F1 of the detector against labelled anomaly windows')
+    .requiredOption('--input <path>', 'a CSV file or a directory tree of them')
+    .requiredOption('--labels <file>', 'labelled anomaly windows')
+    .option('--report <dir>', 'write an HTML report with one chart per series')
+    .option('--model <file>', 'ONNX model (default: the shipped model)')
+    .action(async (opts: Record<string, string>) => exitWith(await (await import('../detectors/cli/eval.ts')).evalCommand(opts)));
+  program
+    .command('check-rules')
+    .argument('<files...>', 'Prometheus rule files')
+    .description('validate rule files: every error with file, line, rule and reason (exit 2), else a summary (exit 0)')
+    .action(async (files: string[]) => exitWith(await (await import('../alerts/cli/check-rules.ts')).checkRulesCommand(files)));
   return program;
+}
+
+/** Sets the exit status of an offline command (its output is already written). */
+function exitWith(code: number): void {
+  process.exitCode = code;
 }
 
 await buildCli().parseAsync(process.argv);

@@ -10,10 +10,23 @@ export interface ServerDeps {
   readonly prometheus: PrometheusSink;
   readonly ready: () => boolean;
   readonly logger: Logger;
+  /** Body of /api/v1/alerts (Prometheus' JSON shape). */
+  readonly alertsApi?: () => unknown;
+  /** A runbook rendered as HTML, or undefined when there is none. */
+  readonly runbookHtml?: (alertName: string) => string | undefined;
 }
 
 const INDEX = `<!doctype html><html><head><title>Vigil</title></head><body><h1>Vigil</h1>
 <ul><li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li></ul></body></html>`;
+
+/** A malformed %-escape is a 404, not a crash. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return '';
+  }
+}
 
 export class ListenError extends Error {
   readonly code = ErrorCode.LISTEN_FAILED;
@@ -65,11 +78,20 @@ export class AgentServer {
         res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'waiting for the first tick\n');
         return;
       }
+      case '/api/v1/alerts':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.deps.alertsApi?.() ?? { status: 'success', data: { alerts: [] } }));
+        return;
       case '/':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(INDEX);
         return;
-      default:
+      default: {
+        const runbook = url?.startsWith('/runbooks/') ? this.deps.runbookHtml?.(safeDecode(url.slice('/runbooks/'.length))) : undefined;
+        if (runbook !== undefined) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(runbook);
+          return;
+        }
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
     }
   }
 

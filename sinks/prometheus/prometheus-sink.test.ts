@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counter, gauge } from '../../collectors/collector.ts';
+import { tickOf } from '../../agent/tick-output.ts';
 import { MetricCatalog } from './metric-catalog.ts';
 import { PrometheusSink } from './prometheus-sink.ts';
 
@@ -28,8 +29,8 @@ function newSink(): PrometheusSink {
 describe('Prometheus sink', () => {
   it('serves only the latest snapshot: a vanished series is gone', async () => {
     const sink = newSink();
-    sink.send({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 1), counter('node_network_receive_bytes_total', { device: 'veth9' }, 2)] });
-    sink.send({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 5)] });
+    sink.send(tickOf({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 1), counter('node_network_receive_bytes_total', { device: 'veth9' }, 2)] }));
+    sink.send(tickOf({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 5)] }));
     const { body, type } = await scrape(sink);
     expect(body).toContain('node_network_receive_bytes_total{device="eth0"} 5');
     expect(body).not.toContain('veth9');
@@ -38,7 +39,7 @@ describe('Prometheus sink', () => {
 
   it('has node_exporter shape: declared help, counter type, no scope label, no target_info', async () => {
     const sink = newSink();
-    sink.send({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'lo' }, 3)] });
+    sink.send(tickOf({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'lo' }, 3)] }));
     const { body } = await scrape(sink);
     expect(body).toContain('# HELP node_network_receive_bytes_total Network device statistic receive_bytes.');
     expect(body).toContain('# TYPE node_network_receive_bytes_total counter');
@@ -48,7 +49,7 @@ describe('Prometheus sink', () => {
 
   it('escapes label values (mount points with quotes, backslashes, newlines)', async () => {
     const sink = newSink();
-    sink.send({ timestamp: Date.now(), samples: [gauge('node_filesystem_size_bytes', { mountpoint: 'a "b"\\c\nd' }, 1)] });
+    sink.send(tickOf({ timestamp: Date.now(), samples: [gauge('node_filesystem_size_bytes', { mountpoint: 'a "b"\\c\nd' }, 1)] }));
     const { body } = await scrape(sink);
     expect(body).toContain('node_filesystem_size_bytes{mountpoint="a \\"b\\"\\\\c\\nd"} 1');
   });

@@ -3,7 +3,7 @@
 // node_exporter compatibility: no otel_scope_name label and no target_info family.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { Snapshot } from '../../agent/snapshot.ts';
+import type { TickOutput } from '../../agent/tick-output.ts';
 import type { Sink } from '../sink.ts';
 import type { MetricCatalog } from './metric-catalog.ts';
 import { SnapshotMetricProducer } from './snapshot-producer.ts';
@@ -29,8 +29,8 @@ export class PrometheusSink implements Sink {
 
   async start(): Promise<void> {}
 
-  send(snapshot: Snapshot): void {
-    this.producer.update(snapshot);
+  send(tick: TickOutput): void {
+    this.producer.update(tick.snapshot);
   }
 
   /** Handles GET /metrics. */
