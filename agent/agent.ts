@@ -33,8 +33,6 @@ export interface AgentOptions {
   readonly now?: () => number;
   /** The process environment, for secrets the config names by variable (`passwordEnv`); components never read it. */
   readonly env?: NodeJS.ProcessEnv;
-  /** The rule stage, loaded and checked before the agent is built (see Agent.create). */
-  readonly alerting?: AlertingStage;
 }
 
 /** $NODE_NAME (Kubernetes downward API) else the host name; config `nodeName` wins over both. */
@@ -58,15 +56,27 @@ function topLevelCollectorConfig(config: Config, f: CollectorFactory<object>, en
   return { enabled: f.isConfigured?.(options) ?? true, ...options };
 }
 
+/** Everything the agent runs, built by Agent.create in dependency order. */
+interface AgentParts {
+  readonly collectors: RunningCollector[];
+  readonly prometheus: PrometheusSink;
+  readonly sinks: Sink[];
+  readonly telemetry: Telemetry;
+  readonly detector: DetectorStage;
+  readonly alerting: AlertingStage;
+  readonly stageContext: StageContext;
+  readonly abort: AbortController;
+}
+
 export class Agent {
   private readonly config: Config;
   private readonly logger: Logger;
-  private readonly abort = new AbortController();
-  private readonly collectors: RunningCollector[] = [];
+  private readonly abort: AbortController;
+  private readonly collectors: RunningCollector[];
   private readonly prometheus: PrometheusSink;
   private readonly sinks: Sink[];
   private readonly detector: DetectorStage;
-  private readonly alerting: AlertingStage | undefined;
+  private readonly alerting: AlertingStage;
   readonly stageContext: StageContext;
   private readonly telemetry: Telemetry;
   private readonly scheduler: TickScheduler;
@@ -76,38 +86,18 @@ export class Agent {
   private ticks = 0;
   private lastSnapshot: Snapshot | undefined;
 
-  constructor(opts: AgentOptions) {
+  private constructor(opts: AgentOptions, parts: AgentParts) {
     this.config = opts.config;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
-    const factories = opts.factories ?? collectorList;
-    const ctx: Context = { logger: this.logger, now: this.now, paths: this.config.paths, signal: this.abort.signal };
-    const collectorConfigs = this.config.collectors as Record<string, CollectorConfig | undefined>;
-    for (const f of factories) {
-      const { enabled, ...options } =
-        f.configKey !== undefined ? topLevelCollectorConfig(this.config, f, opts.env ?? {}) : (collectorConfigs[f.name] ?? { enabled: f.defaultEnabled });
-      if (enabled) this.collectors.push(runningCollector(f.name, f.create(options, ctx.logger ? { ...ctx, logger: this.logger.child({ collector: f.name }) } : ctx)));
-    }
-    const env = opts.env ?? {};
-    const nodeName = resolveNodeName(this.config, env);
-    this.stageContext = { ...ctx, stateDir: this.config.stateDir, nodeName, externalUrl: resolveExternalUrl(this.config, nodeName), env };
-    this.detector = this.config.detector.enabled
-      ? createDetectorStage(this.config.detector, { ...this.stageContext, logger: this.logger.child({ stage: 'detector' }) })
-      : createDetectorStage({ ...this.config.detector, enabled: false }, this.stageContext);
-    this.alerting = opts.alerting;
-    const catalog = new MetricCatalog(
-      [...SELF_METRICS, ...factories.flatMap((f) => f.metrics), ...this.detector.metrics, ...(this.alerting?.metrics ?? [])],
-      factories.flatMap((f) => f.dynamicMetrics ?? []),
-    );
-    this.prometheus = new PrometheusSink(catalog, this.now());
-    this.sinks = [this.prometheus, ...createSinks(this.config, this.stageContext, { catalog })];
-    this.telemetry = createTelemetry([this.prometheus.exporter], performance.timeOrigin);
+    ({ collectors: this.collectors, prometheus: this.prometheus, sinks: this.sinks, telemetry: this.telemetry } = parts);
+    ({ detector: this.detector, alerting: this.alerting, stageContext: this.stageContext, abort: this.abort } = parts);
     this.server = new AgentServer({
       prometheus: this.prometheus,
       ready: () => this.lastSnapshot !== undefined,
       logger: this.logger,
-      alertsApi: () => this.alerting?.alertsApi() ?? { status: 'success', data: { alerts: [] } },
-      runbookHtml: (name) => this.alerting?.runbookHtml(name),
+      alertsApi: () => this.alerting.alertsApi(),
+      runbookHtml: (name) => this.alerting.runbookHtml(name),
     });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.tick(), () =>
       this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
@@ -116,25 +106,44 @@ export class Agent {
   }
 
   /**
-   * Builds an agent after loading what must be valid before anything starts (rule files): with
-   * errors (file, line, rule, reason) nothing is created.
+   * Builds every component in dependency order: collectors; the metric catalog and sinks (whose
+   * metric readers the MeterProvider needs); the stages, which get a Meter. What must be valid before
+   * anything starts (rule files) is checked here: with errors (file, line, rule, reason) nothing is
+   * built and nothing is started.
    */
   static async create(opts: AgentOptions): Promise<{ ok: true; agent: Agent } | { ok: false; errors: UserError[] }> {
+    const { config, logger } = opts;
+    const now = opts.now ?? Date.now;
     const env = opts.env ?? {};
-    const nodeName = resolveNodeName(opts.config, env);
-    const ctx: StageContext = {
-      logger: opts.logger.child({ stage: 'alerting' }),
-      now: opts.now ?? Date.now,
-      paths: opts.config.paths,
-      signal: new AbortController().signal,
-      stateDir: opts.config.stateDir,
-      nodeName,
-      externalUrl: resolveExternalUrl(opts.config, nodeName),
-      env,
-    };
-    const alerting = await createAlertingStage(opts.config.alerting, ctx);
-    if (!alerting.ok) return alerting;
-    return { ok: true, agent: new Agent({ ...opts, alerting: alerting.stage }) };
+    const abort = new AbortController();
+    const factories = opts.factories ?? collectorList;
+    const ctx: Context = { logger, now, paths: config.paths, signal: abort.signal };
+
+    const collectors: RunningCollector[] = [];
+    const collectorConfigs = config.collectors as Record<string, CollectorConfig | undefined>;
+    for (const f of factories) {
+      const { enabled, ...options } =
+        f.configKey !== undefined ? topLevelCollectorConfig(config, f, env) : (collectorConfigs[f.name] ?? { enabled: f.defaultEnabled });
+      if (enabled) collectors.push(runningCollector(f.name, f.create(options, { ...ctx, logger: logger.child({ collector: f.name }) })));
+    }
+
+    const catalog = new MetricCatalog([...SELF_METRICS, ...factories.flatMap((f) => f.metrics)], factories.flatMap((f) => f.dynamicMetrics ?? []));
+    const nodeName = resolveNodeName(config, env);
+    const base = { ...ctx, stateDir: config.stateDir, nodeName, externalUrl: resolveExternalUrl(config, nodeName), env };
+    const prometheus = new PrometheusSink(catalog, now());
+    const sinks: Sink[] = [prometheus, ...createSinks(config, { ...base, logger: logger.child({ stage: 'sinks' }) }, { catalog })];
+    const telemetry = createTelemetry([prometheus.exporter, ...sinks.flatMap((s) => s.metricReaders ?? [])], performance.timeOrigin);
+    const stageContext: StageContext = { ...base, meter: telemetry.provider.getMeter('vigil') };
+
+    const detector = createDetectorStage(config.detector, { ...stageContext, logger: logger.child({ stage: 'detector' }) });
+    const alerting = await createAlertingStage(config.alerting, { ...stageContext, logger: logger.child({ stage: 'alerting' }) });
+    if (!alerting.ok) {
+      await telemetry.shutdown().catch(() => undefined);
+      return alerting;
+    }
+    for (const specs of [detector.metrics, alerting.stage.metrics, ...sinks.map((s) => s.metrics ?? [])]) catalog.add(specs);
+    const parts: AgentParts = { collectors, prometheus, sinks, telemetry, detector, alerting: alerting.stage, stageContext, abort };
+    return { ok: true, agent: new Agent(opts, parts) };
   }
 
   /** The latest snapshot (tests and the CLI read it). */
@@ -150,7 +159,7 @@ export class Agent {
   async start(): Promise<void> {
     await this.server.listen(this.config.listen);
     await this.detector.start(this.abort.signal);
-    await this.alerting?.start(this.abort.signal);
+    await this.alerting.start(this.abort.signal);
     for (const sink of this.sinks) await sink.start(this.abort.signal);
     this.scheduler.start();
     this.logger.info(
@@ -174,11 +183,12 @@ export class Agent {
     )) {
       samples.push(s);
     }
+    for (const sink of this.sinks) for (const s of sink.selfSamples?.() ?? []) samples.push(s);
     const collected: Snapshot = Object.freeze({ timestamp, samples });
     // Each later stage sees what came before it: the rules see the detector's scores too.
     const detected = await this.detector.score(collected);
     const scored: Snapshot = detected.samples.length === 0 ? collected : Object.freeze({ timestamp, samples: samples.concat(detected.samples) });
-    const evaluated = this.alerting ? await this.alerting.evaluate(scored) : { samples: [], alerts: [], transitions: [] };
+    const evaluated = await this.alerting.evaluate(scored);
     const snapshot: Snapshot = evaluated.samples.length === 0 ? scored : Object.freeze({ timestamp, samples: scored.samples.concat(evaluated.samples) });
     const output: TickOutput = { snapshot, anomalies: detected.anomalies, alerts: evaluated.alerts, alertTransitions: evaluated.transitions };
     for (const sink of this.sinks) {
@@ -198,7 +208,7 @@ export class Agent {
     await this.scheduler.stop(Math.max(0, deadline - Date.now()) / 2);
     this.abort.abort();
     for (const sink of [...this.sinks].reverse()) await sink.stop().catch(() => undefined);
-    await this.alerting?.stop().catch(() => undefined);
+    await this.alerting.stop().catch(() => undefined);
     await this.detector.stop().catch(() => undefined);
     await this.server.close();
     await this.telemetry.shutdown().catch(() => undefined);

@@ -1,4 +1,5 @@
 // What every component receives from the agent: nothing global, everything through the context.
+import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 
 /** Host paths with node_exporter's `--path.*` meaning. */
@@ -25,6 +26,11 @@ export interface StageContext extends Context {
   readonly nodeName: string;
   /** The agent's own base URL as others reach it (runbook links, generatorURL), e.g. "http://node1:9464". */
   readonly externalUrl: string;
+  /** For histograms and live instruments (e.g. vigil_detector_inference_seconds); exported with everything else. */
+  readonly meter: Meter;
   /** The process environment, for the sinks whose standard configuration is env vars (OTEL_EXPORTER_OTLP_*). */
   readonly env: NodeJS.ProcessEnv;
 }
+
+/** Sinks are built before the MeterProvider (it needs their metric readers), so they get no Meter. */
+export type SinkContext = Omit<StageContext, 'meter'>;

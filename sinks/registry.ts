@@ -1,5 +1,5 @@
 // Delivery sinks besides /metrics, created from config. Plain list, no import side effects.
-import type { StageContext } from '../agent/component.ts';
+import type { SinkContext } from '../agent/component.ts';
 import type { Config } from '../agent/config.ts';
 import type { MetricCatalog } from './prometheus/metric-catalog.ts';
 import type { Sink } from './sink.ts';
@@ -9,7 +9,7 @@ export interface SinkDeps {
   readonly catalog: MetricCatalog;
 }
 
-export function createSinks(_config: Config, _ctx: StageContext, _deps: SinkDeps): Sink[] {
+export function createSinks(_config: Config, _ctx: SinkContext, _deps: SinkDeps): Sink[] {
   // OTLP, Kafka and Alertmanager sinks are added here as they land.
   return [];
 }

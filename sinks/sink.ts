@@ -1,5 +1,7 @@
 // The sink contract: sinks only deliver, and never throw into the tick.
 import type { TickOutput } from '../agent/tick-output.ts';
+import type { MetricSpec, Sample } from '../collectors/collector.ts';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
 
 export interface Sink {
   readonly name: string;
@@ -9,6 +11,12 @@ export interface Sink {
    * that cannot keep up drops its oldest queued items and counts them.
    */
   send(tick: TickOutput): void;
+  /** The sink's own health families (sent, errors, dropped, queue length), declared as data. */
+  readonly metrics?: readonly MetricSpec[];
+  /** Current values of those families; the agent adds them to each tick's snapshot. */
+  selfSamples?(): readonly Sample[];
+  /** OpenTelemetry metric readers to register with the agent's MeterProvider (the OTLP sink's periodic reader). */
+  readonly metricReaders?: readonly MetricReader[];
   /** Flushes what it can within its own deadline, then releases everything. */
   stop(): Promise<void>;
 }

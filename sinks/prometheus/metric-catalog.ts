@@ -10,6 +10,11 @@ export class MetricCatalog {
     this.dynamic.push(...dynamic);
   }
 
+  /** Families declared after construction (stages and sinks built later). */
+  add(specs: Iterable<MetricSpec>): void {
+    for (const s of specs) this.byName.set(s.name, s);
+  }
+
   help(name: string): string {
     const spec = this.byName.get(name);
     if (spec) return spec.help;
