@@ -1,5 +1,6 @@
 // The `detector:` config section (keys are a fixed contract: enabled, model, threshold,
 // series.include/exclude, retrain.schedule). The detector's owner extends it; every key has a default.
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /** A series selector: a metric name (exact) and optional label matchers (exact values). */
@@ -14,18 +15,26 @@ export const detectorOptions = z.strictObject({
   model: z.string().default(''),
   /** Calibrated score at or above which a series is flagged (same meaning on every series). */
   threshold: z.number().min(0).max(1).default(0.99),
+  /** Calibrated errors a series needs (after its first full window) before it may be flagged. */
+  warmup: z.number().int().min(0).default(100),
   series: z
     .strictObject({
+      /** Extra series beyond the defaults: a gauge as it is, a counter as its per-second rate. */
       include: z.array(seriesSelector).default([]),
+      /** Series left out, by their monitored name (e.g. node_network_receive_bytes_per_second) and labels. */
       exclude: z.array(seriesSelector).default([]),
-      maxSeries: z.number().int().min(1).default(256),
+      /** Series scored per tick; the rest are left out and counted in vigil_detector_series_dropped. */
+      maxSeries: z.number().int().min(1).max(4096).default(256),
     })
     .prefault({}),
   retrain: z
     .strictObject({
       enabled: z.boolean().default(true),
       /** A cron expression; empty means daily at a minute derived from the node name. */
-      schedule: z.string().default(''),
+      schedule: z
+        .string()
+        .default('')
+        .refine((s) => s.trim() === '' || cron.validate(s.trim()), { message: 'not a valid cron expression (five fields, e.g. "17 3 * * *")' }),
     })
     .prefault({}),
 });

@@ -1,0 +1,78 @@
+// The baseline the model must beat: a rolling z-score over the same window (|x − mean| / std of the
+// previous W raw values), calibrated and warmed up exactly as the model's errors are, so the two
+// differ only in how they predict.
+import { type CalibrationState, calibratedScore, learnError, newCalibrationState } from '../scoring/calibrator.ts';
+import type { Predictor } from '../predictor.ts';
+import type { StepResult } from '../scoring/scorer.ts';
+import type { BatchScorer } from './batch-scorer.ts';
+
+interface BaselineState {
+  readonly ring: Float64Array;
+  head: number;
+  filled: number;
+  readonly calibration: CalibrationState;
+}
+
+export class RollingZScore implements BatchScorer<BaselineState> {
+  private readonly window: number;
+  private readonly minCalibration: number;
+  private scores = new Float64Array(0);
+  private warm = new Uint8Array(0);
+
+  constructor(window: number, minCalibration: number) {
+    this.window = window;
+    this.minCalibration = minCalibration;
+  }
+
+  newState(): BaselineState {
+    return { ring: new Float64Array(this.window), head: 0, filled: 0, calibration: newCalibrationState() };
+  }
+
+  async step(states: readonly BaselineState[], values: ArrayLike<number>, n = states.length): Promise<StepResult> {
+    if (this.scores.length < n) {
+      this.scores = new Float64Array(n);
+      this.warm = new Uint8Array(n);
+    }
+    const W = this.window;
+    for (let i = 0; i < n; i++) {
+      const s = states[i]!;
+      const x = values[i]!;
+      this.scores[i] = Number.NaN;
+      this.warm[i] = 0;
+      if (!Number.isFinite(x)) continue;
+      if (s.filled === W) {
+        let sum = 0;
+        for (let k = 0; k < W; k++) sum += s.ring[k]!;
+        const mean = sum / W;
+        let ss = 0;
+        for (let k = 0; k < W; k++) ss += (s.ring[k]! - mean) ** 2;
+        // The normaliser's floors, so a flat window does not divide by ~0.
+        const std = Math.max(Math.sqrt(ss / W), 1e-3 * Math.abs(mean), 1e-6);
+        const err = Math.abs(x - mean) / std;
+        this.warm[i] = s.calibration.count >= this.minCalibration ? 1 : 0;
+        this.scores[i] = calibratedScore(s.calibration, err);
+        learnError(s.calibration, err);
+      }
+      s.ring[s.head] = x;
+      s.head = (s.head + 1) % W;
+      if (s.filled < W) s.filled++;
+    }
+    return { scores: this.scores, warm: this.warm };
+  }
+}
+
+/**
+ * The second baseline: the online normaliser alone, predicting 0 (the series' EW mean) for every
+ * window, through the very same Scorer — its score is the calibrated |z|. What the LSTM adds over
+ * it is what its learned prediction is worth.
+ */
+export function meanPredictor(window: number): Predictor {
+  return {
+    info: { name: 'ew-zscore', version: '0', sha256: '' },
+    window,
+    predict: async (_input, batch, out) => {
+      out.fill(0, 0, batch);
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,79 @@
+// Turns a raw prediction error into a calibrated score in [0,1]: the share of this series' own recent
+// errors that were smaller (an empirical CDF), so that threshold 0.99 means "rarer than 99% of what
+// this series usually does" on every series, whatever its scale or noise. The distribution is a
+// log-binned histogram with exponential forgetting: O(1) memory, learned online, and an old regime
+// fades out after a few half-lives.
+
+/** Errors below this share the first bin (they are all "tiny"). */
+const MIN_ERROR = 1e-4;
+const DECADES = 6;
+const BINS_PER_DECADE = 16;
+/** Underflow bin, log bins from MIN_ERROR to MIN_ERROR·10^DECADES, overflow bin. */
+export const CALIBRATION_BINS = DECADES * BINS_PER_DECADE + 2;
+/** Errors after which an observation's weight halves (about 5.7 h at a 10 s tick). */
+export const CALIBRATION_HALF_LIFE = 2048;
+const GROWTH = Math.pow(2, 1 / CALIBRATION_HALF_LIFE);
+/** Rescale before the growing weight overflows. */
+const RESCALE_AT = 1e100;
+const LOG_MIN = Math.log10(MIN_ERROR);
+
+export interface CalibrationState {
+  /** Decayed weight per bin (scaled by the current `weight`). */
+  readonly bins: Float64Array;
+  /** Sum of bins. */
+  total: number;
+  /** Weight of the next observation: grows instead of decaying every bin (lazy forgetting). */
+  weight: number;
+  /** Errors seen (saturates); the warm-up counts these. */
+  count: number;
+}
+
+export const newCalibrationState = (): CalibrationState => ({ bins: new Float64Array(CALIBRATION_BINS), total: 0, weight: 1, count: 0 });
+
+/** Bin of an error and its position inside the bin (0..1), written to `pos[0]`. */
+function binOf(err: number, pos: Float64Array): number {
+  if (err < MIN_ERROR) {
+    pos[0] = err <= 0 ? 0 : err / MIN_ERROR;
+    return 0;
+  }
+  const x = (Math.log10(err) - LOG_MIN) * BINS_PER_DECADE;
+  if (x >= DECADES * BINS_PER_DECADE) {
+    pos[0] = 0.5;
+    return CALIBRATION_BINS - 1;
+  }
+  const i = Math.floor(x);
+  pos[0] = x - i;
+  return i + 1;
+}
+
+const scratch = new Float64Array(1);
+
+/**
+ * The calibrated score of `err`: the weighted share of past errors below it (within its bin, in
+ * proportion to its position). 0 when nothing was seen yet. Does not learn from `err`.
+ */
+export function calibratedScore(s: CalibrationState, err: number): number {
+  if (s.total <= 0 || !(err >= 0)) return 0;
+  const b = binOf(err, scratch);
+  let below = 0;
+  for (let i = 0; i < b; i++) below += s.bins[i]!;
+  below += s.bins[b]! * scratch[0]!;
+  const score = below / s.total;
+  return score > 1 ? 1 : score;
+}
+
+/** Learns one error. Non-finite errors are ignored. */
+export function learnError(s: CalibrationState, err: number): void {
+  if (!(err >= 0) || !Number.isFinite(err)) return;
+  const b = binOf(err, scratch);
+  s.bins[b] = s.bins[b]! + s.weight;
+  s.total += s.weight;
+  s.weight *= GROWTH;
+  if (s.weight > RESCALE_AT) {
+    const k = 1 / s.weight;
+    for (let i = 0; i < s.bins.length; i++) s.bins[i] = s.bins[i]! * k;
+    s.total *= k;
+    s.weight = 1;
+  }
+  if (s.count < 1e9) s.count++;
+}

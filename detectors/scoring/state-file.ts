@@ -1,0 +1,159 @@
+// The detector's memory across restarts: every tracked series' normaliser, window, calibration and
+// recent raw history, in <stateDir>/detector/state.json. Written crash-safe (temp file, fsync,
+// rename, fsync of the directory): a crash leaves the old file or the new one, never half of one.
+// Float arrays are stored as base64 of their bytes: exact, and 3× smaller than JSON numbers.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Labels } from '../../collectors/collector.ts';
+import { CALIBRATION_BINS } from './calibrator.ts';
+import type { SeriesState } from './series-state.ts';
+
+const FORMAT = 'vigil-detector-state/1';
+
+/** A tracked series as persisted. */
+export interface PersistedSeries {
+  readonly key: string;
+  readonly metric: string;
+  readonly labels: Labels;
+  /** ms since epoch of the last tick that had a value for it (the stalest are dropped first). */
+  readonly lastSeen: number;
+  readonly state: SeriesState;
+  /** Recent raw values, oldest first (the retraining history). */
+  readonly history: Float32Array;
+}
+
+interface SeriesJson {
+  key: string;
+  metric: string;
+  labels: Record<string, string>;
+  lastSeen: number;
+  norm: { mean: number; variance: number; count: number };
+  /** Normalised values, oldest first (base64 float32). */
+  window: string;
+  calibration: { bins: string; total: number; weight: number; count: number };
+  history: string;
+}
+
+interface StateJson {
+  format: string;
+  window: number;
+  savedAt: number;
+  series: SeriesJson[];
+}
+
+const b64 = (a: Float32Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+function f32(s: unknown): Float32Array {
+  if (typeof s !== 'string') throw new Error('expected base64 float32 data');
+  const buf = Buffer.from(s, 'base64');
+  if (buf.byteLength % 4 !== 0) throw new Error('float32 data of a bad length');
+  const out = new Float32Array(buf.byteLength / 4);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+function f64(s: unknown, n: number): Float64Array {
+  if (typeof s !== 'string') throw new Error('expected base64 float64 data');
+  const buf = Buffer.from(s, 'base64');
+  if (buf.byteLength !== n * 8) throw new Error('float64 data of a bad length');
+  const out = new Float64Array(n);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+const finite = (x: unknown, what: string): number => {
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${what} is not a finite number`);
+  return x;
+};
+
+function toJson(p: PersistedSeries): SeriesJson {
+  const s = p.state;
+  const W = s.window.length;
+  const ordered = new Float32Array(s.filled);
+  // Oldest first: when full the oldest is at head, otherwise at 0.
+  const start = s.filled === W ? s.head : 0;
+  for (let i = 0; i < s.filled; i++) ordered[i] = s.window[(start + i) % W]!;
+  return {
+    key: p.key,
+    metric: p.metric,
+    labels: { ...p.labels },
+    lastSeen: p.lastSeen,
+    norm: { mean: s.norm.mean, variance: s.norm.variance, count: s.norm.count },
+    window: b64(ordered),
+    calibration: { bins: b64(s.calibration.bins), total: s.calibration.total, weight: s.calibration.weight, count: s.calibration.count },
+    history: b64(p.history),
+  };
+}
+
+function fromJson(j: SeriesJson, window: number): PersistedSeries {
+  if (typeof j.key !== 'string' || typeof j.metric !== 'string' || typeof j.labels !== 'object' || j.labels === null) throw new Error('series without key, metric or labels');
+  const ordered = f32(j.window);
+  if (ordered.length > window) throw new Error(`series ${j.key}: window longer than ${window}`);
+  const w = new Float32Array(window);
+  w.set(ordered);
+  const state: SeriesState = {
+    norm: { mean: finite(j.norm?.mean, 'norm.mean'), variance: finite(j.norm?.variance, 'norm.variance'), count: finite(j.norm?.count, 'norm.count') },
+    window: w,
+    head: ordered.length === window ? 0 : ordered.length,
+    filled: ordered.length,
+    calibration: {
+      bins: f64(j.calibration?.bins, CALIBRATION_BINS),
+      total: finite(j.calibration?.total, 'calibration.total'),
+      weight: finite(j.calibration?.weight, 'calibration.weight'),
+      count: finite(j.calibration?.count, 'calibration.count'),
+    },
+  };
+  for (const [k, v] of Object.entries(j.labels)) if (typeof v !== 'string') throw new Error(`series ${j.key}: label ${k} is not a string`);
+  return { key: j.key, metric: j.metric, labels: j.labels, lastSeen: finite(j.lastSeen, 'lastSeen'), state, history: f32(j.history) };
+}
+
+export const stateFilePath = (stateDir: string): string => path.join(stateDir, 'detector', 'state.json');
+
+/** Writes the state crash-safe. */
+export async function saveState(file: string, window: number, series: readonly PersistedSeries[], now: number): Promise<void> {
+  const body: StateJson = { format: FORMAT, window, savedAt: now, series: series.map(toJson) };
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(body));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  // The rename itself is durable only once the directory is synced.
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+export type LoadResult = { ok: true; series: PersistedSeries[] } | { ok: false; reason: string; missing: boolean };
+
+/** Reads the state; a missing file is not an error, a corrupt one is (the caller logs it and starts fresh). */
+export async function loadState(file: string, window: number): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, missing: code === 'ENOENT', reason: `cannot be read (${code ?? 'error'})` };
+  }
+  try {
+    const j = JSON.parse(text) as Partial<StateJson>;
+    if (j.format !== FORMAT) return { ok: false, missing: false, reason: `unknown format ${JSON.stringify(j.format)}` };
+    if (j.window !== window) return { ok: false, missing: false, reason: `saved for a model window of ${j.window}, the model has ${window}` };
+    if (!Array.isArray(j.series)) return { ok: false, missing: false, reason: 'no series list' };
+    return { ok: true, series: j.series.map((s) => fromJson(s, window)) };
+  } catch (e) {
+    return { ok: false, missing: false, reason: (e as Error).message.split('\n')[0]! };
+  }
+}
