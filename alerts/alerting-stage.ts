@@ -1,10 +1,19 @@
 // The evaluate stage's contract: Prometheus alerting rules evaluated over the agent's own history.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { StageContext } from '../agent/component.ts';
-import type { UserError } from '../agent/errors.ts';
+import { durationMs } from '../agent/duration.ts';
+import { ErrorCode, type UserError } from '../agent/errors.ts';
 import type { Snapshot } from '../agent/snapshot.ts';
 import type { Alert, AlertTransition } from '../agent/tick-output.ts';
 import type { MetricSpec, Sample } from '../collectors/collector.ts';
 import type { AlertingConfig } from './config.ts';
+import { loadAlertState, saveAlertState } from './rules/alert-state-file.ts';
+import { defaultRuleEngine } from './rules/engine-adapter.ts';
+import type { RuleEngine, RuleHistory } from './rules/engine-port.ts';
+import { loadRuleFiles } from './rules/load-rules.ts';
+import { RULE_METRICS, RuleManager } from './rules/rule-manager.ts';
+import { loadRunbooks, shippedRunbooksDir } from './runbooks/render.ts';
 
 export interface AlertingStage {
   /** The families this stage adds to snapshots (ALERTS, ALERTS_FOR_STATE, vigil_rule_*). */
@@ -22,18 +31,122 @@ export interface AlertingStage {
 
 export type AlertingStageResult = { ok: true; stage: AlertingStage } | { ok: false; errors: UserError[] };
 
+/** Where the stage keeps what survives a restart. */
+export const alertStateDir = (stateDir: string): string => path.join(stateDir, 'alerts');
+
+class RuleStage implements AlertingStage {
+  readonly metrics = RULE_METRICS;
+  private readonly manager: RuleManager;
+  private readonly history: RuleHistory;
+  private readonly ctx: StageContext;
+  private readonly persistMs: number;
+  private readonly runbooks: ReadonlyMap<string, string>;
+  private readonly historyFile: string;
+  private readonly stateFile: string;
+  private timer: NodeJS.Timeout | undefined;
+  private persisting: Promise<void> | undefined;
+  private lastAlerts: Alert[] = [];
+
+  constructor(manager: RuleManager, history: RuleHistory, runbooks: ReadonlyMap<string, string>, persistMs: number, ctx: StageContext) {
+    this.manager = manager;
+    this.history = history;
+    this.runbooks = runbooks;
+    this.persistMs = persistMs;
+    this.ctx = ctx;
+    const dir = alertStateDir(ctx.stateDir);
+    this.historyFile = path.join(dir, 'history.bin');
+    this.stateFile = path.join(dir, 'alerts.json');
+  }
+
+  async start(): Promise<void> {
+    const log = this.ctx.logger;
+    try {
+      await mkdir(alertStateDir(this.ctx.stateDir), { recursive: true });
+    } catch (err) {
+      log.error({ code: ErrorCode.ALERT_STATE_IO, err: (err as Error).message }, 'cannot create the alert state directory; alert state will not survive a restart');
+    }
+    try {
+      if (await this.history.load(this.historyFile)) log.info({ file: this.historyFile }, 'rule history restored');
+    } catch (err) {
+      log.warn({ code: ErrorCode.ALERT_STATE_IO, file: this.historyFile, err: (err as Error).message }, 'rule history cannot be restored; starting empty');
+    }
+    const saved = await loadAlertState(this.stateFile);
+    if (saved.ok) log.info({ file: this.stateFile, alerts: this.manager.restore(saved.rules) }, 'alert state restored');
+    else if (!saved.missing) log.warn({ code: ErrorCode.ALERT_STATE_IO, file: this.stateFile, reason: saved.reason }, 'alert state cannot be restored; starting fresh');
+    this.timer = setInterval(() => void this.persist(), this.persistMs);
+    this.timer.unref();
+  }
+
+  async evaluate(snapshot: Snapshot): Promise<{ samples: Sample[]; alerts: Alert[]; transitions: AlertTransition[] }> {
+    let transitions: AlertTransition[] = [];
+    try {
+      this.history.append(snapshot);
+      transitions = this.manager.evaluate(this.history, snapshot.timestamp);
+      this.lastAlerts = this.manager.alerts();
+      for (const t of transitions) this.ctx.logger.info({ alertname: t.alert.labels.alertname, from: t.from, to: t.to }, 'alert state changed');
+      return { samples: this.manager.samples(), alerts: this.lastAlerts, transitions };
+    } catch (err) {
+      // The contract: never throw into the tick. A failure here is a programmer error; it is logged.
+      this.ctx.logger.error({ err: (err as Error).message }, 'alert evaluation failed');
+      return { samples: [], alerts: this.lastAlerts, transitions };
+    }
+  }
+
+  alertsApi(): unknown {
+    return this.manager.alertsApi();
+  }
+
+  runbookHtml(alertName: string): string | undefined {
+    return this.runbooks.get(alertName);
+  }
+
+  /** Writes history and alert state; one write at a time (a slow disk skips, never piles up). */
+  private persist(): Promise<void> {
+    this.persisting ??= (async () => {
+      const now = this.ctx.now();
+      try {
+        await saveAlertState(this.stateFile, this.manager.snapshotState(), now);
+        await this.history.save(this.historyFile);
+      } catch (err) {
+        this.ctx.logger.warn({ code: ErrorCode.ALERT_STATE_IO, err: (err as Error).message }, 'alert state could not be saved');
+      } finally {
+        this.persisting = undefined;
+      }
+    })();
+    return this.persisting;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.persisting;
+    await this.persist();
+  }
+}
+
 /** Loads and checks every rule file before anything starts; errors name file, line, rule and reason. */
-export async function createAlertingStage(_config: AlertingConfig, _ctx: StageContext): Promise<AlertingStageResult> {
-  // Placeholder until the rule engine lands: no rules.
-  return {
-    ok: true,
-    stage: {
-      metrics: [],
-      start: async () => {},
-      evaluate: async () => ({ samples: [], alerts: [], transitions: [] }),
-      alertsApi: () => ({ status: 'success', data: { alerts: [] } }),
-      runbookHtml: () => undefined,
-      stop: async () => {},
-    },
-  };
+export async function createAlertingStage(config: AlertingConfig, ctx: StageContext, engine: RuleEngine = defaultRuleEngine): Promise<AlertingStageResult> {
+  const loaded = await loadRuleFiles(config.ruleFiles, engine.compile);
+  if (loaded.errors.length > 0) return { ok: false, errors: loaded.errors };
+  const retention = new Map<string, number>();
+  for (const g of loaded.groups) {
+    for (const r of g.rules) {
+      for (const [metric, ms] of r.expr.lookbackByMetric) retention.set(metric, Math.max(retention.get(metric) ?? 0, ms));
+    }
+  }
+  const manager = new RuleManager(loaded.groups, {
+    evaluationIntervalMs: durationMs(config.evaluationInterval),
+    // The node label names this node's alerts in Alertmanager unless the user set one.
+    externalLabels: { node: ctx.nodeName, ...config.externalLabels },
+    externalURL: ctx.externalUrl,
+    runbookBase: (config.runbookBaseUrl || `${ctx.externalUrl}/runbooks`).replace(/\/+$/, ''),
+    logger: ctx.logger,
+  });
+  let runbooks = new Map<string, string>();
+  try {
+    runbooks = loadRunbooks(shippedRunbooksDir());
+  } catch (err) {
+    ctx.logger.warn({ err: (err as Error).message }, 'runbooks cannot be loaded; /runbooks/ serves none');
+  }
+  ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
+  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention), runbooks, durationMs(config.persistInterval), ctx) };
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { duration } from '../agent/duration.ts';
 
 const alertmanager = z.strictObject({
-  url: z.url(),
+  /** Base URL of the Alertmanager; /api/v2/alerts is appended unless the URL already ends with it. */
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
   timeout: duration({ min: 10 }).default('10s'),
   basicAuth: z.strictObject({ username: z.string().min(1), passwordFile: z.string().min(1) }).optional(),
   bearerTokenFile: z.string().min(1).optional(),
@@ -28,6 +29,8 @@ export const alertingOptions = z.strictObject({
   externalLabels: z.record(z.string(), z.string()).default({}),
   resendDelay: duration({ min: 1000 }).default('1m'),
   evaluationInterval: duration({ min: 100 }).default('10s'),
+  /** How often the rule history and alert state are written to <stateDir>/alerts/ (and always on stop). */
+  persistInterval: duration({ min: 1000 }).default('1m'),
 });
 
 export type AlertingConfig = z.infer<typeof alertingOptions>;

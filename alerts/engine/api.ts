@@ -1,6 +1,6 @@
 // The contract of the PromQL-subset engine (alerts/engine/) with the rule manager (alerts/rules/).
 // The engine parses with the official grammar (@prometheus-io/lezer-promql) and evaluates over the
-// agent's own recent history, with Prometheus' semantics (lookback delta 5m, extrapolated rate, …).
+// agent's own recent history, with Prometheus 2.42's semantics (lookback delta 5m, extrapolated rate, …).
 import type { Labels } from '../../collectors/collector.ts';
 
 /** One series of an instant vector; labels include `__name__` unless a function dropped it. */
@@ -27,11 +27,33 @@ export interface CompiledExpr {
   readonly lookbackMs: number;
   /** Metric names the expression selects (so that history keeps only what rules need). */
   readonly metricNames: readonly string[];
+  /** Per metric name, how much history (ms) this expression reads of it (the max over its selectors). */
+  readonly lookbackByMetric: ReadonlyMap<string, number>;
+  /**
+   * Evaluates at `atMs` (ms since the epoch). Throws `EvaluationError` (./errors.ts) where Prometheus
+   * fails the query at run time (many-to-many matching, duplicate label sets, …).
+   */
   evaluate(history: HistoryReader, atMs: number): QueryValue;
+}
+
+/**
+ * One stored series. Points are `times[first + i]`, `values[first + i]` for i in [0, length), in time
+ * order. A staleness marker (the series vanished from a collection, as Prometheus writes one when a
+ * scrape lacks a series) is a point whose `staleMarkers[first + i]` is non-zero: instant selectors
+ * see nothing from it on, range selectors skip it.
+ */
+export interface SeriesView {
+  readonly labels: Labels;
+  readonly times: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  readonly length: number;
+  /** Index of the first point in the arrays (default 0), so ring-like stores need not copy. */
+  readonly first?: number;
+  readonly staleMarkers?: ArrayLike<number>;
 }
 
 /** Read access to stored samples, as the evaluator needs it. */
 export interface HistoryReader {
   /** Series with this metric name (labels include __name__), with their points in time order. */
-  seriesOf(metricName: string): Iterable<{ readonly labels: Labels; readonly times: ArrayLike<number>; readonly values: ArrayLike<number>; readonly length: number }>;
+  seriesOf(metricName: string): Iterable<SeriesView>;
 }

@@ -1,0 +1,162 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../agent/errors.ts';
+import type { SeriesView } from './api.ts';
+import { compileExpr } from './compile.ts';
+import { HistoryFileError } from './history-file.ts';
+import { HistoryStore } from './history.ts';
+
+const tick = (t: number, values: Record<string, number>, name = 'm') => ({
+  timestamp: t,
+  samples: Object.entries(values).map(([s, value]) => ({ name, labels: { s }, value })),
+});
+
+const points = (v: SeriesView): Array<[number, number, boolean]> => {
+  const out: Array<[number, number, boolean]> = [];
+  const first = v.first ?? 0;
+  for (let i = first; i < first + v.length; i++) out.push([v.times[i] as number, v.values[i] as number, (v.staleMarkers?.[i] ?? 0) !== 0]);
+  return out;
+};
+
+const seriesOf = (h: HistoryStore, name = 'm'): Map<string, Array<[number, number, boolean]>> =>
+  new Map([...h.seriesOf(name)].map((v) => [v.labels.s ?? '', points(v)]));
+
+function evaluate(h: HistoryStore, expr: string, at: number): unknown {
+  const c = compileExpr(expr);
+  if (!c.ok) throw new Error(c.errors[0]?.message);
+  return c.expr.evaluate(h, at);
+}
+
+describe('HistoryStore', () => {
+  it('keeps only referenced metric names, with __name__ in the labels', () => {
+    const h = new HistoryStore({ retentionByMetric: new Map([['m', 60_000]]) });
+    h.append({ timestamp: 0, samples: [{ name: 'm', labels: { s: 'a' }, value: 1 }, { name: 'other', labels: {}, value: 2 }] });
+    expect([...h.seriesOf('other')]).toEqual([]);
+    expect([...h.seriesOf('m')][0]?.labels).toEqual({ __name__: 'm', s: 'a' });
+    expect(h.stats()).toMatchObject({ series: 1, points: 1 });
+  });
+
+  it('drops points older than the retention of their metric', () => {
+    const h = new HistoryStore({ retentionByMetric: new Map([['m', 30_000], ['n', 10_000]]) });
+    for (let t = 0; t <= 100_000; t += 10_000) {
+      h.append({ timestamp: t, samples: [{ name: 'm', labels: { s: 'a' }, value: t }, { name: 'n', labels: { s: 'a' }, value: t }] });
+    }
+    expect(seriesOf(h).get('a')?.map((p) => p[0])).toEqual([70_000, 80_000, 90_000, 100_000]);
+    expect(seriesOf(h, 'n').get('a')?.map((p) => p[0])).toEqual([90_000, 100_000]);
+  });
+
+  it('writes one staleness marker when a series vanishes, and forgets it once nothing visible is left', () => {
+    const h = new HistoryStore({ retentionByMetric: new Map([['m', 30_000]]) });
+    h.append(tick(0, { a: 1, b: 1 }));
+    h.append(tick(10_000, { a: 2 }));
+    h.append(tick(20_000, { a: 3 }));
+    expect(seriesOf(h).get('b')).toEqual([[0, 1, false], [10_000, NaN, true]]);
+    expect(evaluate(h, 'm', 20_000)).toEqual({ kind: 'vector', samples: [{ labels: { __name__: 'm', s: 'a' }, value: 3 }] });
+    expect(evaluate(h, 'count_over_time(m{s="b"}[1m])', 20_000)).toMatchObject({ samples: [{ value: 1 }] });
+    for (let t = 30_000; t <= 50_000; t += 10_000) h.append(tick(t, { a: 4 }));
+    expect(seriesOf(h).has('b')).toBe(false);
+    expect(h.stats().series).toBe(1);
+  });
+
+  it('bounds series and points, and counts what it drops', () => {
+    const h = new HistoryStore({ retentionByMetric: new Map([['m', 3_600_000]]), maxSeries: 2, maxPointsPerSeries: 5 });
+    for (let t = 0; t < 20; t++) h.append(tick(t * 1000, { a: t, b: t, c: t }));
+    expect([...seriesOf(h).keys()].sort()).toEqual(['a', 'b']);
+    expect(seriesOf(h).get('a')?.map((p) => p[1])).toEqual([15, 16, 17, 18, 19]);
+    const s = h.stats();
+    expect(s.droppedSamples).toBe(20);
+    expect(s.droppedPoints).toBe(2 * 15);
+    h.append(tick(5_000, { a: 99 }));
+    expect(h.stats().droppedPoints).toBe(2 * 15 + 1);
+  });
+
+  describe('persistence', () => {
+    let dir = '';
+    beforeEach(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'vigil-history-'));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('predict_linear over 6 h answers the same after a restart', async () => {
+      const expr = 'predict_linear(node_filesystem_avail_bytes[6h], 4 * 3600)';
+      const c = compileExpr(expr);
+      if (!c.ok) throw new Error('compile');
+      const retention = c.expr.lookbackByMetric;
+      const h = new HistoryStore({ retentionByMetric: retention });
+      const step = 10_000;
+      const end = 7 * 3600_000;
+      for (let t = 0; t <= end; t += step) {
+        h.append({ timestamp: t, samples: [{ name: 'node_filesystem_avail_bytes', labels: { mountpoint: '/' }, value: 5e10 - t * 1.5 + (t % 70_000) }] });
+      }
+      const before = c.expr.evaluate(h, end);
+      const file = path.join(dir, 'history.bin');
+      await h.save(file);
+      const restarted = new HistoryStore({ retentionByMetric: retention });
+      expect(await restarted.load(file)).toBe(true);
+      expect(c.expr.evaluate(restarted, end)).toEqual(before);
+      expect(before).toMatchObject({ kind: 'vector', samples: [{ labels: { mountpoint: '/' } }] });
+      expect(restarted.stats().points).toBe(h.stats().points);
+      expect(h.stats().points).toBe(6 * 360 + 1);
+    });
+
+    it('keeps staleness markers across a restart', async () => {
+      const h = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
+      h.append(tick(0, { a: 1, b: 2 }));
+      h.append(tick(10_000, { a: 1 }));
+      const file = path.join(dir, 'h');
+      await h.save(file);
+      const r = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
+      await r.load(file);
+      expect(seriesOf(r)).toEqual(seriesOf(h));
+    });
+
+    it('reports a missing file as no history, and a corrupt one with its code, keeping nothing', async () => {
+      const h = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
+      expect(await h.load(path.join(dir, 'none'))).toBe(false);
+      for (let t = 0; t < 5; t++) h.append(tick(t * 1000, { a: t }));
+      const file = path.join(dir, 'h');
+      await h.save(file);
+      const good = await readFile(file);
+      const corruptions = [good.subarray(0, good.length - 9), Buffer.concat([good, Buffer.from('x')]), Buffer.from('{"not":"history"}')];
+      const flipped = Buffer.from(good);
+      flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 1;
+      corruptions.push(flipped);
+      for (const bad of corruptions) {
+        await writeFile(file, bad);
+        const r = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
+        const err = await r.load(file).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(HistoryFileError);
+        expect((err as HistoryFileError).code).toBe(ErrorCode.ALERT_STATE_IO);
+        expect((err as Error).message).toContain(file);
+        expect(r.stats().series).toBe(0);
+      }
+    });
+
+    it('leaves the previous file whole when it cannot write (temp file, then rename)', async () => {
+      const h = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
+      h.append(tick(0, { a: 1 }));
+      const file = path.join(dir, 'missing-dir', 'h');
+      await expect(h.save(file)).rejects.toBeInstanceOf(HistoryFileError);
+    });
+  });
+});
+
+describe('history metrics', () => {
+  it('reports the store figures under the declared names', async () => {
+    const { HISTORY_METRICS, historySamples } = await import('./history-metrics.ts');
+    const h = new HistoryStore({ retentionByMetric: new Map([['m', 60_000]]), maxSeries: 1 });
+    h.append(tick(0, { a: 1, b: 2 }));
+    const samples = historySamples(h.stats());
+    expect(samples.map((s) => s.name)).toEqual(HISTORY_METRICS.map((m) => m.name));
+    expect(Object.fromEntries(samples.map((s) => [s.name, s.value]))).toEqual({
+      vigil_rule_history_series: 1,
+      vigil_rule_history_points: 1,
+      vigil_rule_history_dropped_samples_total: 1,
+      vigil_rule_history_dropped_points_total: 0,
+    });
+  });
+});

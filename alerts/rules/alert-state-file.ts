@@ -1,0 +1,103 @@
+// The rule manager's alert state (activeAt, state, firedAt, resolvedAt per alert) in
+// <stateDir>/alerts/alerts.json, so `for` clocks and pending resolutions survive a restart. Written
+// crash-safe: temp file, fsync, rename, fsync of the directory.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { AlertState } from '../../agent/tick-output.ts';
+import type { ActiveAlert } from './alerting-rule.ts';
+import { fingerprint } from './alerting-rule.ts';
+
+const FORMAT = 'vigil-alert-state/1';
+
+interface StateJson {
+  readonly format: string;
+  readonly savedAt: number;
+  /** By rule key (group and alert name): that rule's alerts. */
+  readonly rules: Record<string, ActiveAlert[]>;
+}
+
+export const ruleKey = (group: string, alert: string): string => `${group}/${alert}`;
+
+/** Writes the file so that a crash leaves the old one or the new one, never half of one. */
+export async function writeFileAtomic(file: string, body: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+export async function saveAlertState(file: string, rules: ReadonlyMap<string, Iterable<ActiveAlert>>, now: number): Promise<void> {
+  const body: StateJson = { format: FORMAT, savedAt: now, rules: {} };
+  for (const [key, alerts] of rules) {
+    const list = [...alerts];
+    if (list.length > 0) body.rules[key] = list;
+  }
+  await writeFileAtomic(file, JSON.stringify(body));
+}
+
+const STATES: readonly AlertState[] = ['pending', 'firing', 'inactive'];
+const optTime = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+function checkAlert(raw: unknown): ActiveAlert | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const a = raw as Record<string, unknown>;
+  const strings = (v: unknown): v is Record<string, string> =>
+    typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
+  if (!strings(a.labels) || !strings(a.annotations) || !STATES.includes(a.state as AlertState) || optTime(a.activeAt) === undefined) return undefined;
+  return {
+    // Recomputed, so a file from another version cannot smuggle in a stale identity.
+    fingerprint: fingerprint(a.labels),
+    labels: a.labels,
+    annotations: a.annotations,
+    state: a.state as AlertState,
+    activeAt: a.activeAt as number,
+    firedAt: optTime(a.firedAt),
+    resolvedAt: optTime(a.resolvedAt),
+    keepFiringSince: optTime(a.keepFiringSince),
+    value: typeof a.value === 'number' ? a.value : Number.NaN,
+  };
+}
+
+export type AlertStateLoad = { ok: true; rules: Map<string, ActiveAlert[]> } | { ok: false; missing: boolean; reason: string };
+
+/** A missing file is a first start; a corrupt one is reported (the caller logs it and starts fresh). */
+export async function loadAlertState(file: string): Promise<AlertStateLoad> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, missing: code === 'ENOENT', reason: `cannot be read (${code ?? 'error'})` };
+  }
+  let json: Partial<StateJson>;
+  try {
+    json = JSON.parse(text) as Partial<StateJson>;
+  } catch {
+    return { ok: false, missing: false, reason: 'is not valid JSON' };
+  }
+  if (json.format !== FORMAT || typeof json.rules !== 'object' || json.rules === null) return { ok: false, missing: false, reason: `is not in format ${FORMAT}` };
+  const rules = new Map<string, ActiveAlert[]>();
+  for (const [key, list] of Object.entries(json.rules)) {
+    if (!Array.isArray(list)) continue;
+    const alerts = list.map(checkAlert).filter((a): a is ActiveAlert => a !== undefined);
+    if (alerts.length > 0) rules.set(key, alerts);
+  }
+  return { ok: true, rules };
+}

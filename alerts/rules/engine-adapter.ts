@@ -1,0 +1,10 @@
+// The rule manager's view of alerts/engine/: compileExpr and HistoryStore behind the RuleEngine port
+// (unit tests substitute their own engine through the same port).
+import { compileExpr } from '../engine/compile.ts';
+import { HistoryStore } from '../engine/history.ts';
+import type { RuleEngine } from './engine-port.ts';
+
+export const defaultRuleEngine: RuleEngine = {
+  compile: compileExpr,
+  createHistory: (retentionByMetric) => new HistoryStore({ retentionByMetric }),
+};

@@ -1,0 +1,19 @@
+// What the rule manager needs from the PromQL engine (alerts/engine/): compile an expression, and a
+// history store that keeps what the rules read, survives restarts, and answers the evaluator.
+import type { Snapshot } from '../../agent/snapshot.ts';
+import type { HistoryReader } from '../engine/api.ts';
+import type { Compile } from './load-rules.ts';
+
+export interface RuleHistory extends HistoryReader {
+  append(snapshot: Snapshot): void;
+  /** Crash-safe write of the stored points. */
+  save(file: string): Promise<void>;
+  /** Reads a saved history; false when there was none. Throws on a corrupt file. */
+  load(file: string): Promise<boolean>;
+}
+
+export interface RuleEngine {
+  readonly compile: Compile;
+  /** A history keeping, per metric name, the given span (ms) before the newest point. */
+  createHistory(retentionByMetric: ReadonlyMap<string, number>): RuleHistory;
+}

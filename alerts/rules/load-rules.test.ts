@@ -1,0 +1,165 @@
+// Rule files: what loads, and every error with its code, file:line, rule and reason (all at once).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../agent/errors.ts';
+import type { Compile } from './load-rules.ts';
+import { loadRuleFiles } from './load-rules.ts';
+import { parseRuleFile } from './rule-file.ts';
+import { fakeExpr } from './testing/fake-rule.ts';
+
+/** Accepts any expression except calls to `nope(`, which it rejects at the call's offset. */
+const compile: Compile = (text) => {
+  const at = text.indexOf('nope(');
+  if (at >= 0) return { ok: false, errors: [{ message: 'function "nope" is not supported by the agent', from: at, to: at + 4 }] };
+  return { ok: true, expr: fakeExpr() };
+};
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'vigil-rules-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, text: string): Promise<string> {
+  const f = path.join(dir, name);
+  await writeFile(f, text);
+  return f;
+}
+
+describe('rule files', () => {
+  it('loads groups and rules, with durations, labels and annotations', async () => {
+    const f = await file(
+      'good.rules.yml',
+      `groups:
+  - name: host
+    interval: 30s
+    rules:
+      - alert: HighLoad
+        expr: node_load1 > 4
+        for: 5m
+        keep_firing_for: 1m
+        labels:
+          severity: warning
+          tier: 1
+        annotations:
+          summary: "load {{ $value | humanize }}"
+  - name: other
+    rules: []
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    expect(r.errors).toEqual([]);
+    expect(r.groups.map((g) => [g.name, g.intervalMs, g.rules.length])).toEqual([
+      ['host', 30_000, 1],
+      ['other', undefined, 0],
+    ]);
+    const def = r.groups[0]!.rules[0]!.def;
+    expect([def.alert, def.forMs, def.keepFiringForMs, def.labels]).toEqual(['HighLoad', 300_000, 60_000, { severity: 'warning', tier: '1' }]);
+  });
+
+  it("loads a PrometheusRule object's spec.groups", async () => {
+    const f = await file(
+      'prometheusrule.yaml',
+      `apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: vigil
+spec:
+  groups:
+    - name: g
+      rules:
+        - alert: A
+          expr: up == 0
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    expect(r.errors).toEqual([]);
+    expect(r.groups[0]!.rules[0]!.def.alert).toBe('A');
+  });
+
+  it('expands globs; an empty rule list means the shipped defaults', async () => {
+    await file('glob-1.rules.yml', 'groups: [{name: a, rules: [{alert: X, expr: "1"}]}]\n');
+    await file('glob-2.rules.yml', 'groups: [{name: b, rules: [{alert: Y, expr: "1"}]}]\n');
+    const r = await loadRuleFiles([path.join(dir, 'glob-*.rules.yml')], compile);
+    expect(r.files.map((f) => path.basename(f))).toEqual(['glob-1.rules.yml', 'glob-2.rules.yml']);
+    const defaults = await loadRuleFiles([], compile);
+    expect(defaults.files.length).toBeGreaterThan(0);
+    expect(defaults.files.every((f) => f.endsWith('.rules.yml'))).toBe(true);
+    expect(defaults.errors).toEqual([]);
+  });
+
+  it('reports every error at once, each with code, file:line, rule and reason', async () => {
+    const f = await file(
+      'bad.rules.yml',
+      `groups:
+  - name: g
+    rules:
+      - alert: UnknownField
+        expr: up == 0
+        severity: critical
+      - alert: BadFor
+        expr: up == 0
+        for: 5 minutes
+      - alert: Unsupported
+        expr: |
+          sum(up)
+            + nope(up)
+      - alert: BadTemplate
+        expr: up == 0
+        annotations:
+          summary: "{{ $value | query }}"
+          description: "{{ $labels.x "
+      - record: job:up:sum
+        expr: sum(up)
+      - alert: bad-name
+        expr: up
+  - name: g
+    rules: []
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    const lines = r.errors.map((e) => `${e.code} ${path.basename(e.where)} ${e.message.split(':')[0]}`);
+    expect(lines).toEqual([
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:6 UnknownField`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:9 BadFor`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:19 job`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:21 bad-name`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:23 group "g"`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:13 Unsupported`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:17 BadTemplate`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:18 BadTemplate`,
+    ]);
+    const msg = (rule: string) => r.errors.filter((e) => e.message.startsWith(rule)).map((e) => e.message);
+    expect(msg('UnknownField')).toEqual(['UnknownField: unknown field "severity"']);
+    expect(msg('BadFor')[0]).toMatch(/for: not a duration/);
+    expect(msg('Unsupported')).toEqual(['Unsupported: expr: function "nope" is not supported by the agent']);
+    expect(msg('BadTemplate')).toEqual([
+      'BadTemplate: annotations.summary: template: template function "query" is not supported by the agent',
+      'BadTemplate: annotations.description: template: unclosed action',
+    ]);
+    expect(msg('job:up:sum')[0]).toMatch(/recording rules are not supported by the agent/);
+  });
+
+  it('YAML syntax errors and unreadable files have their own codes', async () => {
+    const f = await file('syntax.rules.yml', 'groups:\n  - name: g\n    rules: [\n');
+    const r = await loadRuleFiles([f, path.join(dir, 'missing.rules.yml')], compile);
+    expect(r.errors.map((e) => e.code)).toEqual([ErrorCode.RULE_SYNTAX, ErrorCode.RULE_FILE_UNREADABLE]);
+    expect(r.errors[0]!.where).toMatch(/syntax\.rules\.yml:\d+$/);
+  });
+
+  it('rules over ALERTS are rejected: the agent makes those series in the same evaluation', async () => {
+    const f = await file('alerts.rules.yml', 'groups:\n  - name: g\n    rules:\n      - alert: Meta\n        expr: count(ALERTS) > 3\n');
+    const withNames: Compile = (text) => ({ ok: true, expr: { ...fakeExpr(), metricNames: text.includes('ALERTS') ? ['ALERTS'] : [] } });
+    const r = await loadRuleFiles([f], withNames);
+    expect(r.errors).toEqual([{ code: ErrorCode.RULE_INVALID, where: `${f}:5`, message: 'Meta: expr: rules over ALERTS are not supported by the agent' }]);
+  });
+
+  it('a top level that is not a rule file is rejected with its unknown keys', () => {
+    const r = parseRuleFile('x.yml', 'global:\n  scrape_interval: 15s\n');
+    expect(r.errors).toEqual([{ code: ErrorCode.RULE_INVALID, where: 'x.yml:1', message: 'rule file: unknown field "global"' }]);
+  });
+});
