@@ -22,6 +22,7 @@ import type { Snapshot } from './snapshot.ts';
 import type { TickOutput } from './tick-output.ts';
 import type { UserError } from './errors.ts';
 import { hostname } from 'node:os';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
 import { TickScheduler } from './tick-scheduler.ts';
 import { VERSION } from './version.ts';
@@ -172,34 +173,46 @@ export class Agent {
 
   /** One pass of the pipeline. Never throws: every stage keeps its failures to itself. */
   async tick(): Promise<void> {
-    const t0 = performance.now();
-    const timestamp = this.now();
-    const samples = await collectAll(this.collectors, durationMs(this.config.collectorTimeout), this.logger);
-    this.ticks++;
-    for (const s of selfSamples(
-      this.collectors.map((c) => c.outcome),
-      { ticks: this.ticks, overruns: this.scheduler.overruns },
-      this.buildLabels,
-    )) {
-      samples.push(s);
-    }
-    for (const sink of this.sinks) for (const s of sink.selfSamples?.() ?? []) samples.push(s);
-    const collected: Snapshot = Object.freeze({ timestamp, samples });
-    // Each later stage sees what came before it: the rules see the detector's scores too.
-    const detected = await this.detector.score(collected);
-    const scored: Snapshot = detected.samples.length === 0 ? collected : Object.freeze({ timestamp, samples: samples.concat(detected.samples) });
-    const evaluated = await this.alerting.evaluate(scored);
-    const snapshot: Snapshot = evaluated.samples.length === 0 ? scored : Object.freeze({ timestamp, samples: scored.samples.concat(evaluated.samples) });
-    const output: TickOutput = { snapshot, anomalies: detected.anomalies, alerts: evaluated.alerts, alertTransitions: evaluated.transitions };
-    for (const sink of this.sinks) {
-      try {
-        sink.send(output);
-      } catch (err) {
-        this.logger.error({ sink: sink.name, err: (err as Error).message }, 'sink failed to accept a snapshot');
+    // One span per tick, children per collector and stage; no-ops unless the OTLP sink registered a tracer provider.
+    const tracer = trace.getTracer('vigil');
+    const tickSpan = tracer.startSpan('tick', { root: true });
+    const parent = trace.setSpan(ROOT_CONTEXT, tickSpan);
+    try {
+      const t0 = performance.now();
+      const timestamp = this.now();
+      const samples = await collectAll(this.collectors, durationMs(this.config.collectorTimeout), this.logger, { tracer, parent });
+      this.ticks++;
+      for (const s of selfSamples(
+        this.collectors.map((c) => c.outcome),
+        { ticks: this.ticks, overruns: this.scheduler.overruns },
+        this.buildLabels,
+      )) {
+        samples.push(s);
       }
+      for (const sink of this.sinks) for (const s of sink.selfSamples?.() ?? []) samples.push(s);
+      const collected: Snapshot = Object.freeze({ timestamp, samples });
+      // Each later stage sees what came before it: the rules see the detector's scores too.
+      const detectSpan = tracer.startSpan('detect', { attributes: { 'vigil.samples': samples.length } }, parent);
+      const detected = await this.detector.score(collected).finally(() => detectSpan.end());
+      const scored: Snapshot = detected.samples.length === 0 ? collected : Object.freeze({ timestamp, samples: samples.concat(detected.samples) });
+      const alertSpan = tracer.startSpan('evaluate_alerts', undefined, parent);
+      const evaluated = await this.alerting.evaluate(scored).finally(() => alertSpan.end());
+      const snapshot: Snapshot = evaluated.samples.length === 0 ? scored : Object.freeze({ timestamp, samples: scored.samples.concat(evaluated.samples) });
+      const output: TickOutput = { snapshot, anomalies: detected.anomalies, alerts: evaluated.alerts, alertTransitions: evaluated.transitions };
+      const sendSpan = tracer.startSpan('send_sinks', { attributes: { 'vigil.alert_transitions': output.alertTransitions.length } }, parent);
+      for (const sink of this.sinks) {
+        try {
+          sink.send(output);
+        } catch (err) {
+          this.logger.error({ sink: sink.name, err: (err as Error).message }, 'sink failed to accept a snapshot');
+        }
+      }
+      sendSpan.end();
+      this.lastSnapshot = snapshot;
+      this.telemetry.tickDuration.record((performance.now() - t0) / 1000);
+    } finally {
+      tickSpan.end();
     }
-    this.lastSnapshot = snapshot;
-    this.telemetry.tickDuration.record((performance.now() - t0) / 1000);
   }
 
   /** Stops within `graceMs`: scheduling, then sinks and server, in reverse order of start. */

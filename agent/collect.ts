@@ -1,5 +1,6 @@
 // One tick's collection: every enabled collector at once, each with a timeout, each failure kept
 // to its own collector and shown as node_scrape_collector_success 0.
+import { type Context as TraceContext, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Collector, Sample } from '../collectors/collector.ts';
 import { ErrorCode } from './errors.ts';
@@ -40,15 +41,28 @@ async function collectOne(rc: RunningCollector, timeoutMs: number): Promise<Samp
   }
 }
 
+/** Where collector spans go: children of the tick's span (a no-op tracer unless OTLP traces are on). */
+export interface CollectTracing {
+  readonly tracer: Tracer;
+  readonly parent: TraceContext;
+}
+
 /** Collects from every collector; returns all samples of those that succeeded, in registry order. */
-export async function collectAll(collectors: readonly RunningCollector[], timeoutMs: number, logger: Logger): Promise<Sample[]> {
+export async function collectAll(collectors: readonly RunningCollector[], timeoutMs: number, logger: Logger, tracing?: CollectTracing): Promise<Sample[]> {
   const results = await Promise.allSettled(
     collectors.map(async (rc) => {
+      const span = tracing?.tracer.startSpan('collect', { attributes: { 'vigil.collector': rc.name } }, tracing.parent);
       const t0 = performance.now();
       try {
-        return await collectOne(rc, timeoutMs);
+        const samples = await collectOne(rc, timeoutMs);
+        span?.setAttribute('vigil.samples', samples.length);
+        return samples;
+      } catch (err) {
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        throw err;
       } finally {
         rc.outcome.durationSeconds = (performance.now() - t0) / 1000;
+        span?.end();
       }
     }),
   );

@@ -14,6 +14,36 @@ export const ErrorCode = {
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
   /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */
   PG_TARGET_DOWN: 'VIGIL_ERR_PG_TARGET_DOWN',
+  /** A detector model file is missing, unreadable, not ONNX, or not shaped [window, batch, 1] → [batch, 1]. */
+  MODEL_INVALID: 'VIGIL_ERR_MODEL_INVALID',
+  /** Training data (a CSV row, an .npz/.npy or .csv.gz file) could not be read; names the file and line. */
+  TRAIN_DATA_INVALID: 'VIGIL_ERR_TRAIN_DATA_INVALID',
+  /** A rule file (or a glob of them) could not be read. */
+  RULE_FILE_UNREADABLE: 'VIGIL_ERR_RULE_FILE_UNREADABLE',
+  /** A rule file is not valid YAML. */
+  RULE_SYNTAX: 'VIGIL_ERR_RULE_SYNTAX',
+  /** A rule is invalid: unknown field, bad value, bad or unsupported PromQL, bad or unsupported template. */
+  RULE_INVALID: 'VIGIL_ERR_RULE_INVALID',
+  /** A rule failed in one evaluation (the group goes on; vigil_rule_evaluation_failures_total counts it). */
+  RULE_EVALUATION_FAILED: 'VIGIL_ERR_RULE_EVALUATION_FAILED',
+  /** The alert state or rule history in the state dir could not be read or written. */
+  ALERT_STATE_IO: 'VIGIL_ERR_ALERT_STATE_IO',
+  /** An Alertmanager did not accept a batch of alerts (HTTP error, timeout); it is retried with backoff. */
+  ALERTMANAGER_SEND_FAILED: 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED',
+  /** The detector's saved state (<stateDir>/detector/state.json) is corrupt or could not be written; series start a new warm-up. */
+  DETECTOR_STATE_INVALID: 'VIGIL_ERR_DETECTOR_STATE_INVALID',
+  /** A CSV row given to `vigil detect`/`vigil eval` is malformed (wrong column count, non-numeric value); names file and line. */
+  CSV_INVALID: 'VIGIL_ERR_CSV_INVALID',
+  /** A labels file given to `vigil eval` is malformed; names file and line. */
+  LABELS_INVALID: 'VIGIL_ERR_LABELS_INVALID',
+  /** An input path given to `vigil detect`/`vigil eval` does not exist or holds no series. */
+  INPUT_INVALID: 'VIGIL_ERR_INPUT_INVALID',
+  /** The Kafka sink cannot be set up (a TLS or SASL password file unreadable); it stays off, counting drops. */
+  KAFKA_CONFIG: 'VIGIL_ERR_KAFKA_CONFIG',
+  /** Kafka deliveries are failing (logged once per outage; messages wait in the bounded buffer). */
+  KAFKA_DELIVERY: 'VIGIL_ERR_KAFKA_DELIVERY',
+  /** OTLP exports are failing (logged once per outage; the exporter retries, the next export goes on). */
+  OTLP_EXPORT_FAILED: 'VIGIL_ERR_OTLP_EXPORT_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

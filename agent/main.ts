@@ -7,7 +7,7 @@ import { Agent } from './agent.ts';
 import { type ConfigResult, loadConfig } from './config.ts';
 import { formatUserError } from './errors.ts';
 import { redactConfig } from './redact.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
 import { VERSION } from './version.ts';
 
@@ -82,11 +82,11 @@ async function run(flags: RunFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    // Whatever happens, exit within 5 s of the signal.
-    setTimeout(() => process.exit(1), 5000).unref();
+    // Whatever happens, exit within 5 s of the signal, even when stdout is not being read.
+    setTimeout(() => void flushLogs(logger, 0).then(() => process.exit(1)), 5000).unref();
     agent.stop(4000).then(
-      () => logger.flush(() => process.exit(0)),
-      () => process.exit(1),
+      () => flushLogs(logger, 500).then(() => process.exit(0)),
+      () => flushLogs(logger, 500).then(() => process.exit(1)),
     );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -5,12 +5,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostMetricsSection, NODE_EXPORTER } from './host-metrics.ts';
 import { describeMachine, machineMarkdown } from './machine.ts';
+import { detectorSection } from './detector.ts';
 import { pgReplicationSection } from './pgreplication.ts';
+import { promqlSection } from './promql.ts';
+import { sinksSection } from './sinks.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
 /** Sections in the order they appear in BENCHMARKS.md; new ones (PostgreSQL, detector, Kafka) go here. */
-const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection];
+const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection, detectorSection, promqlSection, sinksSection];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

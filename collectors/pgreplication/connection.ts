@@ -6,10 +6,11 @@ import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { durationMs } from '../../agent/duration.ts';
-import { redactError } from '../../agent/redact.ts';
+import { redact, redactError } from '../../agent/redact.ts';
 import { Backoff } from './backoff.ts';
 import { type SslMode, parseDsn } from './dsn.ts';
 import { DEFAULTS, type PostgresTarget } from './options.ts';
+import { sslOption, tlsFailureReason } from './tls.ts';
 
 /** Reconnect pacing: 0.5 s after the first failure, doubling, at most 30 s between attempts. */
 export const BACKOFF_INITIAL_MS = 500;
@@ -111,7 +112,8 @@ export class TargetConnection {
       return result;
     } catch (err) {
       if (err instanceof TargetError) throw err;
-      throw new TargetError(redactError(err, this.secrets));
+      const tls = tlsFailureReason(err, this.spec);
+      throw new TargetError(tls !== undefined ? redact(tls, this.secrets) : redactError(err, this.secrets));
     } finally {
       clearTimeout(timer);
     }
@@ -153,7 +155,7 @@ export class TargetConnection {
 
   private async connect(): Promise<pg.Client> {
     try {
-      return await this.connectOnce(this.plainOnly ? false : await this.sslOption());
+      return await this.connectOnce(this.plainOnly ? false : await sslOption(this.spec));
     } catch (err) {
       if (this.spec.sslmode === 'prefer' && !this.plainOnly && NO_SSL.test((err as Error).message)) {
         this.plainOnly = true;
@@ -210,21 +212,6 @@ export class TargetConnection {
     }
     if (this.spec.password !== undefined) return this.spec.password;
     throw new Error('the server asks for a password and none is configured (passwordFile, passwordEnv or the dsn)');
-  }
-
-  private async sslOption(): Promise<false | ConnectionOptions> {
-    const { sslmode, sslrootcert, host } = this.spec;
-    if (sslmode === 'disable' || sslmode === 'allow') return false;
-    const ca = sslrootcert !== undefined ? await readFile(sslrootcert, 'utf8') : undefined;
-    // libpq: require with a root certificate verifies the chain, as verify-ca does.
-    const verifyChain = sslmode === 'verify-ca' || sslmode === 'verify-full' || (sslmode === 'require' && ca !== undefined);
-    if (!verifyChain) return { rejectUnauthorized: false };
-    return {
-      rejectUnauthorized: true,
-      ...(ca !== undefined ? { ca } : {}),
-      servername: host,
-      ...(sslmode === 'verify-full' ? {} : { checkServerIdentity: () => undefined }),
-    };
   }
 
   /** Forgets the connection (the next run reconnects); closing happens in the background. */

@@ -156,3 +156,4 @@ describe('vigil run', () => {
     expect((await agent.waitForLog((l) => l.msg === 'vigil started')).interval).toBe('300ms');
   });
 });
+

@@ -2,7 +2,7 @@
 // (Node 24 under vitest), its pino JSON logs captured for assertions.
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Exit, type Peer, getText, spawnPeer, tail, waitForHttp, withFreePort } from './child.ts';
+import { type HttpPeer, type Peer, getText, spawnPeer, startHttpPeer, tail } from './child.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const AGENT_MAIN = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
@@ -65,10 +65,7 @@ export function parseLogs(stdout: string): LogEvent[] {
   return out;
 }
 
-export interface AgentPeer extends Peer {
-  readonly port: number;
-  /** http://127.0.0.1:<port> */
-  readonly url: string;
+export interface AgentPeer extends HttpPeer {
   logs(): LogEvent[];
   /** The first log event matching `pred`, waiting for it (logs are written asynchronously). */
   waitForLog(pred: (ev: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
@@ -96,43 +93,42 @@ const LISTEN_FAILED = /VIGIL_ERR_LISTEN_FAILED.*EADDRINUSE/;
 
 /** Starts `vigil run` on a free loopback port and waits until it serves (and by default is ready). */
 export function startAgent(opts: StartAgentOptions = {}): Promise<AgentPeer> {
-  return withFreePort(async (port) => {
-    const listen = `127.0.0.1:${port}`;
-    const args = ['run'];
-    const env: Record<string, string> = { ...opts.env };
-    if ((opts.listenVia ?? 'flag') === 'flag') args.push('--listen', listen);
-    else env.VIGIL_LISTEN = listen;
-    if (opts.interval !== undefined) args.push('--interval', opts.interval);
-    args.push(...(opts.args ?? []));
-    const peer = await spawnAgent(args, env);
-    const url = `http://${listen}`;
-    try {
-      await waitForHttp(`${url}/healthz`, { peer, portTaken: LISTEN_FAILED, timeoutMs: opts.timeoutMs ?? 30_000 });
-      if (opts.waitReady ?? true) await waitForHttp(`${url}/readyz`, { peer, timeoutMs: opts.timeoutMs ?? 30_000 });
-    } catch (err) {
-      await peer.stop('SIGKILL');
-      throw err;
-    }
-    return {
-      ...peer,
-      get exit(): Exit | undefined {
-        return peer.exit;
+  checkNode();
+  return startHttpPeer(
+    {
+      name: 'vigil',
+      launch: (listen) => {
+        const args = ['run'];
+        const env: Record<string, string> = { ...opts.env };
+        if ((opts.listenVia ?? 'flag') === 'flag') args.push('--listen', listen);
+        else env.VIGIL_LISTEN = listen;
+        if (opts.interval !== undefined) args.push('--interval', opts.interval);
+        args.push(...(opts.args ?? []));
+        return { command: process.execPath, args: [AGENT_MAIN, ...args], cwd: REPO_ROOT, env: agentEnv(env) };
       },
-      port,
-      url,
-      logs: () => parseLogs(peer.stdout()),
-      waitForLog: async (pred, timeoutMs = 5000) => {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const ev = parseLogs(peer.stdout()).find(pred);
-          if (ev !== undefined) return ev;
-          if (Date.now() > deadline || peer.exit !== undefined) {
-            throw new Error(`no such log event from the agent within ${timeoutMs} ms; its output:\n${tail(peer.stdout() + peer.stderr())}`);
-          }
-          await sleep(50);
+      readyPaths: (opts.waitReady ?? true) ? ['/healthz', '/readyz'] : ['/healthz'],
+      portTaken: LISTEN_FAILED,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+    },
+    agentMethods,
+  );
+}
+
+/** Log and scrape access for an agent that serves HTTP (from the sources here, or a packaged one elsewhere). */
+export function agentMethods(peer: HttpPeer): Pick<AgentPeer, 'logs' | 'waitForLog' | 'scrape'> {
+  return {
+    logs: () => parseLogs(peer.stdout()),
+    waitForLog: async (pred, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const ev = parseLogs(peer.stdout()).find(pred);
+        if (ev !== undefined) return ev;
+        if (Date.now() > deadline || peer.exit !== undefined) {
+          throw new Error(`no such log event from the agent within ${timeoutMs} ms; its output:\n${tail(peer.stdout() + peer.stderr())}`);
         }
-      },
-      scrape: () => getText(`${url}/metrics`),
-    };
-  });
+        await sleep(50);
+      }
+    },
+    scrape: () => getText(`${peer.url}/metrics`),
+  };
 }

@@ -201,3 +201,69 @@ export async function getText(url: string): Promise<string> {
   if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}: ${body.slice(0, 500)}`);
   return body;
 }
+
+/** What to run for an HTTP peer once its listen address is known. */
+export interface HttpPeerLaunch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface HttpPeerOptions {
+  readonly name: string;
+  /** The command for `listen` (127.0.0.1:<free port>). */
+  launch(listen: string): HttpPeerLaunch;
+  /** Paths polled in order until each answers 200; the first also tells a lost port race. */
+  readonly readyPaths: readonly string[];
+  /** The peer's own words for "address in use", turned into PortTakenError (another port is tried). */
+  readonly portTaken: RegExp;
+  readonly timeoutMs?: number;
+}
+
+export interface HttpPeer extends Peer {
+  readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+}
+
+/**
+ * Spawns a peer that serves HTTP on a free loopback port, waits until it answers, and kills it (by
+ * pid) if it never does. `extend` adds the peer's own methods; it may replace `stop` (calling the
+ * `stop` of the peer it is given). `exit` stays live on the returned object.
+ */
+export function startHttpPeer(opts: HttpPeerOptions): Promise<HttpPeer>;
+export function startHttpPeer<X extends object>(opts: HttpPeerOptions, extend: (peer: HttpPeer) => X): Promise<Omit<HttpPeer, keyof X> & X>;
+export function startHttpPeer<X extends object>(opts: HttpPeerOptions, extend?: (peer: HttpPeer) => X): Promise<HttpPeer | (Omit<HttpPeer, keyof X> & X)> {
+  return withFreePort(async (port) => {
+    const listen = `127.0.0.1:${port}`;
+    const { command, args, ...spawnOpts } = opts.launch(listen);
+    const peer = await spawnPeer(opts.name, command, args, spawnOpts);
+    const url = `http://${listen}`;
+    try {
+      for (const [i, p] of opts.readyPaths.entries()) {
+        await waitForHttp(`${url}${p}`, { peer, portTaken: i === 0 ? opts.portTaken : undefined, timeoutMs: opts.timeoutMs });
+      }
+    } catch (err) {
+      await peer.stop('SIGKILL');
+      throw err;
+    }
+    // Spreading a Peer copies `exit` as it is now; the getter keeps it live.
+    const base: HttpPeer = {
+      ...peer,
+      get exit(): Exit | undefined {
+        return peer.exit;
+      },
+      port,
+      url,
+    };
+    if (extend === undefined) return base;
+    return {
+      ...base,
+      ...extend(base),
+      get exit(): Exit | undefined {
+        return peer.exit;
+      },
+    };
+  });
+}

@@ -9,6 +9,11 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
 command -v prometheus-postgres-exporter >/dev/null || need+=(prometheus-postgres-exporter)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager) # with amtool
+command -v chromium >/dev/null || need+=(chromium)
+command -v bwrap >/dev/null || need+=(bubblewrap)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless) # the Kafka broker (test/peers/kafka.ts)
+command -v mvn >/dev/null || need+=(maven)                    # fetches the Kafka jars
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -17,3 +22,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# Real peers that are not Debian packages, cached under $HOME/.cache/vigil-peers/ (quick when cached):
+# the Apache Kafka broker's jars from Maven Central, and an OpenTelemetry Collector built with the
+# collector builder from the Go module proxy (needs Go >= 1.24 on PATH; ~3-5 min cold).
+here="$(cd "$(dirname "$0")" && pwd)"
+bash "${here}/kafka/fetch.sh" >/dev/null
+bash "${here}/otel-collector/build.sh" >/dev/null

@@ -2,7 +2,7 @@
 // types, disks and network devices exactly as Vigil does by default. Debian patches node_exporter's
 // defaults (it excludes /run, /mnt, /media and the "lo" device), so every filter is passed explicitly.
 import { defaultConfig } from '../../agent/config.ts';
-import { type Exit, type Peer, getText, spawnPeer, waitForHttp, withFreePort } from './child.ts';
+import { type Peer, getText, startHttpPeer } from './child.ts';
 
 export const NODE_EXPORTER_BIN = process.env.VIGIL_TEST_NODE_EXPORTER ?? 'prometheus-node-exporter';
 
@@ -42,31 +42,22 @@ export interface NodeExporterOptions {
 }
 
 export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<NodeExporterPeer> {
-  return withFreePort(async (port) => {
-    const listen = `127.0.0.1:${port}`;
-    const args = [
-      `--web.listen-address=${listen}`,
-      '--collector.disable-defaults',
-      ...(opts.collectors ?? NODE_EXPORTER_COLLECTORS).map((c) => `--collector.${c}`),
-      ...vigilFilterFlags(),
-      ...(opts.extraArgs ?? []),
-    ];
-    const peer = await spawnPeer('node_exporter', NODE_EXPORTER_BIN, args);
-    const url = `http://${listen}`;
-    try {
-      await waitForHttp(`${url}/metrics`, { peer, portTaken: /address already in use/ });
-    } catch (err) {
-      await peer.stop('SIGKILL');
-      throw err;
-    }
-    return {
-      ...peer,
-      get exit(): Exit | undefined {
-        return peer.exit;
-      },
-      port,
-      url,
-      scrape: () => getText(`${url}/metrics`),
-    };
-  });
+  return startHttpPeer(
+    {
+      name: 'node_exporter',
+      launch: (listen) => ({
+        command: NODE_EXPORTER_BIN,
+        args: [
+          `--web.listen-address=${listen}`,
+          '--collector.disable-defaults',
+          ...(opts.collectors ?? NODE_EXPORTER_COLLECTORS).map((c) => `--collector.${c}`),
+          ...vigilFilterFlags(),
+          ...(opts.extraArgs ?? []),
+        ],
+      }),
+      readyPaths: ['/metrics'],
+      portTaken: /address already in use/,
+    },
+    (peer) => ({ scrape: () => getText(`${peer.url}/metrics`) }),
+  );
 }

@@ -2,7 +2,7 @@
 // postgresql 15), on free loopback ports, with their sockets and data in temp dirs owned by the
 // postgres user (initdb refuses root). Servers are stopped with pg_ctl by data directory, never by name.
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,12 +46,15 @@ export class PgServer {
   readonly dataDir: string;
   readonly port: number;
   private readonly owner: Owner | undefined;
+  /** The server only accepts TLS on TCP: our own sessions must use it too. */
+  private readonly tlsOnly: boolean;
 
-  constructor(name: string, dataDir: string, port: number, owner: Owner | undefined) {
+  constructor(name: string, dataDir: string, port: number, owner: Owner | undefined, tlsOnly = false) {
     this.name = name;
     this.dataDir = dataDir;
     this.port = port;
     this.owner = owner;
+    this.tlsOnly = tlsOnly;
   }
 
   get isRunning(): boolean {
@@ -70,9 +73,10 @@ export class PgServer {
     await pgExec(this.owner, 'pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop']).catch(() => undefined);
   }
 
-  /** A one-off superuser session (trust on loopback for `postgres`). */
+  /** A one-off superuser session (trust on loopback for `postgres`); encrypted, unverified, when the server demands TLS. */
   async query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {
-    const client = new pg.Client({ host: '127.0.0.1', port: this.port, user: 'postgres', database: 'postgres', password: '', ssl: false });
+    const ssl = this.tlsOnly ? { rejectUnauthorized: false } : false;
+    const client = new pg.Client({ host: '127.0.0.1', port: this.port, user: 'postgres', database: 'postgres', password: '', ssl });
     await client.connect();
     try {
       return (await client.query<R>(sql, values)).rows;
@@ -102,8 +106,42 @@ const HBA = [
   '',
 ].join('\n');
 
+/** TLS on both servers (ssl=on; the replica inherits the primary's settings through pg_basebackup). */
+export interface PgSsl {
+  /** PEM server certificate and key; copied next to the data dirs (the key owned by postgres, mode 0600). */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** pg_hba.conf has only `hostssl` lines: plain TCP connections are refused. */
+  readonly required?: boolean;
+}
+
+export interface PrimaryReplicaOptions {
+  readonly monitorPassword?: string;
+  readonly ssl?: PgSsl;
+  /** Addresses the servers listen on (default 127.0.0.1); every one must be a loopback address. */
+  readonly listenAddresses?: readonly string[];
+}
+
+/** pg_hba.conf: the default, or the same rules over every loopback address, `hostssl` when TLS is required. */
+function hbaFor(opts: PrimaryReplicaOptions): string {
+  if (opts.ssl === undefined && opts.listenAddresses === undefined) return HBA;
+  const host = opts.ssl?.required === true ? 'hostssl' : 'host';
+  return ['local all all trust', `${host} replication all 127.0.0.0/8 trust`, `${host} all postgres 127.0.0.0/8 trust`, `${host} all all 127.0.0.0/8 scram-sha-256`, ''].join('\n');
+}
+
+/** Copies the certificate and key into `dir` as the server user wants them; returns the postgresql.conf lines. */
+async function installSsl(ssl: PgSsl, dir: string, owner: Owner | undefined): Promise<string[]> {
+  const cert = path.join(dir, 'server.crt');
+  const key = path.join(dir, 'server.key');
+  await copyFile(ssl.certFile, cert);
+  await copyFile(ssl.keyFile, key);
+  await chmod(key, 0o600);
+  if (owner !== undefined) for (const f of [cert, key]) await chown(f, owner.uid, owner.gid);
+  return ['ssl = on', `ssl_cert_file = '${cert}'`, `ssl_key_file = '${key}'`];
+}
+
 /** initdb a primary, create the monitoring role and a test table, pg_basebackup a replica with slot replica1. */
-export async function startPrimaryReplica(opts: { monitorPassword?: string } = {}): Promise<PgPair> {
+export async function startPrimaryReplica(opts: PrimaryReplicaOptions = {}): Promise<PgPair> {
   const owner = await postgresOwner();
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-pg-'));
   if (owner !== undefined) await chown(dir, owner.uid, owner.gid);
@@ -111,8 +149,9 @@ export async function startPrimaryReplica(opts: { monitorPassword?: string } = {
   const replicaDir = path.join(dir, 'replica');
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const monitorPassword = opts.monitorPassword ?? `pw-${Math.random().toString(36).slice(2)}-secret`;
-  const primary = new PgServer('primary', primaryDir, primaryPort, owner);
-  const replica = new PgServer('replica', replicaDir, replicaPort, owner);
+  const tlsOnly = opts.ssl?.required === true;
+  const primary = new PgServer('primary', primaryDir, primaryPort, owner, tlsOnly);
+  const replica = new PgServer('replica', replicaDir, replicaPort, owner, tlsOnly);
   let tornDown = false;
   const teardown = async () => {
     if (tornDown) return;
@@ -123,11 +162,13 @@ export async function startPrimaryReplica(opts: { monitorPassword?: string } = {
   };
   try {
     await pgExec(owner, 'initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const sslConf = opts.ssl !== undefined ? await installSsl(opts.ssl, dir, owner) : [];
     await appendFile(
       path.join(primaryDir, 'postgresql.conf'),
       [
         '',
-        "listen_addresses = '127.0.0.1'",
+        `listen_addresses = '${(opts.listenAddresses ?? ['127.0.0.1']).join(',')}'`,
+        ...sslConf,
         `port = ${primaryPort}`,
         `unix_socket_directories = '${dir}'`,
         'wal_level = replica',
@@ -143,7 +184,7 @@ export async function startPrimaryReplica(opts: { monitorPassword?: string } = {
         '',
       ].join('\n'),
     );
-    await writeFile(path.join(primaryDir, 'pg_hba.conf'), HBA);
+    await writeFile(path.join(primaryDir, 'pg_hba.conf'), hbaFor(opts));
     if (owner !== undefined) await chown(path.join(primaryDir, 'pg_hba.conf'), owner.uid, owner.gid);
     await primary.start();
     await primary.query(`CREATE ROLE ${MONITOR_USER} LOGIN PASSWORD '${monitorPassword.replace(/'/g, "''")}' IN ROLE pg_monitor`);

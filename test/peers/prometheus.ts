@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Exit, type Peer, spawnPeer, waitForHttp, withFreePort } from './child.ts';
+import { type Exit, type Peer, startHttpPeer } from './child.ts';
 
 export const PROMETHEUS_BIN = process.env.VIGIL_TEST_PROMETHEUS ?? 'prometheus';
 export const PROMTOOL_BIN = process.env.VIGIL_TEST_PROMTOOL ?? 'promtool';
@@ -14,6 +14,8 @@ export interface ScrapeJob {
   /** host:port */
   readonly targets: readonly string[];
   readonly metricsPath?: string;
+  /** Target labels added to every series of the job (as a ServiceMonitor relabeling would). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** One element of an instant vector. */
@@ -53,7 +55,7 @@ export function prometheusConfig(jobs: readonly ScrapeJob[], scrapeInterval = '1
       scrape_configs: jobs.map((j) => ({
         job_name: j.job,
         metrics_path: j.metricsPath ?? '/metrics',
-        static_configs: [{ targets: j.targets }],
+        static_configs: [{ targets: j.targets, ...(j.labels !== undefined ? { labels: j.labels } : {}) }],
       })),
     },
     null,
@@ -66,48 +68,38 @@ export async function startPrometheus(jobs: readonly ScrapeJob[], scrapeInterval
   const configFile = path.join(dir, 'prometheus.yml');
   await writeFile(configFile, prometheusConfig(jobs, scrapeInterval));
   try {
-    return await withFreePort(async (port) => {
-      const listen = `127.0.0.1:${port}`;
-      const peer = await spawnPeer('prometheus', PROMETHEUS_BIN, [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=${listen}`,
-      ]);
-      const url = `http://${listen}`;
-      try {
-        await waitForHttp(`${url}/-/ready`, { peer, portTaken: /address already in use/, timeoutMs: 60_000 });
-      } catch (err) {
-        await peer.stop('SIGKILL');
-        throw err;
-      }
-      const stop = async (signal?: NodeJS.Signals, graceMs?: number): Promise<Exit> => {
-        const exit = await peer.stop(signal, graceMs);
-        await rm(dir, { recursive: true, force: true });
-        return exit;
-      };
-      const instant = async (expr: string, resultType: 'vector' | 'matrix'): Promise<unknown> => {
-        const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(10_000) });
-        const body = (await res.json()) as ApiAnswer;
-        if (body.status !== 'success' || body.data?.resultType !== resultType) {
-          throw new Error(`query ${expr}: HTTP ${res.status} ${body.status} ${body.error ?? body.data?.resultType ?? ''}`);
-        }
-        return body.data.result;
-      };
-      const query = async (expr: string) => (await instant(expr, 'vector')) as VectorSample[];
-      const queryMatrix = async (expr: string) => (await instant(expr, 'matrix')) as MatrixSeries[];
-      return {
-        ...peer,
-        get exit(): Exit | undefined {
-          return peer.exit;
-        },
-        port,
-        url,
-        dir,
-        stop,
-        query,
-        queryMatrix,
-      };
-    });
+    return await startHttpPeer(
+      {
+        name: 'prometheus',
+        launch: (listen) => ({
+          command: PROMETHEUS_BIN,
+          args: [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=${listen}`],
+        }),
+        readyPaths: ['/-/ready'],
+        portTaken: /address already in use/,
+        timeoutMs: 60_000,
+      },
+      (peer) => {
+        const instant = async (expr: string, resultType: 'vector' | 'matrix'): Promise<unknown> => {
+          const res = await fetch(`${peer.url}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(10_000) });
+          const body = (await res.json()) as ApiAnswer;
+          if (body.status !== 'success' || body.data?.resultType !== resultType) {
+            throw new Error(`query ${expr}: HTTP ${res.status} ${body.status} ${body.error ?? body.data?.resultType ?? ''}`);
+          }
+          return body.data.result;
+        };
+        return {
+          dir,
+          stop: async (signal?: NodeJS.Signals, graceMs?: number): Promise<Exit> => {
+            const exit = await peer.stop(signal, graceMs);
+            await rm(dir, { recursive: true, force: true });
+            return exit;
+          },
+          query: async (expr: string) => (await instant(expr, 'vector')) as VectorSample[],
+          queryMatrix: async (expr: string) => (await instant(expr, 'matrix')) as MatrixSeries[],
+        };
+      },
+    );
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
