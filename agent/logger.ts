@@ -1,5 +1,7 @@
 // pino JSON logs, one event per line, stable field names. Secret-bearing fields are redacted by key
 // wherever they appear, as a second line of defence behind never logging them in the first place.
+import { fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 
 export const REDACTED_KEYS = ['password', 'passwd', 'token', 'secret', 'authorization', 'dsn', 'connectionString'];
@@ -13,7 +15,29 @@ const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
 /** The async stdout destination of each logger made here, so that exit can bound its final flush. */
 const destinations = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
 
+/** Keeps the handle that made stdout non-blocking alive (its collection would close fd 1). */
+let stdoutHandle: Socket | undefined;
+
+/**
+ * pino writes stdout through the libuv thread pool. On a blocking pipe that nobody reads, such a
+ * write blocks its thread forever, and Node cannot exit while a pool thread is stuck. Opening the
+ * pipe as a libuv stream switches it to non-blocking mode: writes then fail with EAGAIN and are
+ * retried on a timer, and exit is never held up.
+ */
+function makeStdoutNonBlocking(): void {
+  if (stdoutHandle !== undefined) return;
+  try {
+    const st = fstatSync(1);
+    if (!st.isFIFO() && !st.isSocket()) return;
+    stdoutHandle = new Socket({ fd: 1, readable: false, writable: true });
+    stdoutHandle.unref();
+  } catch {
+    // Not a pipe we can open: keep the default behaviour.
+  }
+}
+
 export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+  if (destination === undefined) makeStdoutNonBlocking();
   const stdout = destination === undefined ? pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES }) : undefined;
   const logger = pino(
     {
@@ -29,20 +53,24 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
 }
 
 /**
- * Flushes buffered log lines, waiting at most `timeoutMs`. When nobody reads stdout, the flush can
- * never finish, and pino's exit hook would then block in a synchronous write forever: the
- * destination is destroyed instead, so the process can exit (those lines are lost, not the exit).
+ * Flushes buffered log lines, waiting at most `timeoutMs`, then releases stdout. When nobody reads
+ * stdout the flush never finishes (or ends in an error), and pino's exit hook would then spin in a
+ * synchronous write forever; a destroyed destination is skipped by that hook, so the process exits
+ * (the unwritten lines are lost, not the exit).
  */
 export function flushLogs(logger: Logger, timeoutMs: number): Promise<void> {
   const stdout = destinations.get(logger);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    const done = () => {
+      clearTimeout(timer);
       stdout?.destroy();
       resolve();
-    }, timeoutMs);
-    logger.flush(() => {
-      clearTimeout(timer);
-      resolve();
-    });
+    };
+    const timer = setTimeout(done, timeoutMs);
+    try {
+      logger.flush((err) => (err ? undefined : done()));
+    } catch {
+      // Nothing to flush into (already destroyed): the timer ends it.
+    }
   });
 }

@@ -1,0 +1,26 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+
+const SCRIPT = fileURLToPath(new URL('./testdata/blocked-stdout.ts', import.meta.url));
+
+/** Runs the script with a stdout pipe that is never read; resolves to its exit code or "hung". */
+async function runBlocked(mode: 'bounded' | 'unbounded', waitMs: number): Promise<number | null | 'hung'> {
+  const child = spawn(process.execPath, [SCRIPT, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.stdout.pause();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const result = await Promise.race([exited, sleep(waitMs).then(() => 'hung' as const)]);
+  child.kill('SIGKILL');
+  return result;
+}
+
+describe('logger exit with an unread stdout', () => {
+  it('flushLogs gives up after its timeout, so the process exits', async () => {
+    expect(await runBlocked('bounded', 5000)).toBe(0);
+  }, 10_000);
+
+  it('(control) waiting for pino to flush a full pipe hangs: the case flushLogs exists for', async () => {
+    expect(await runBlocked('unbounded', 3000)).toBe('hung');
+  }, 10_000);
+});
