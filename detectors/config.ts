@@ -14,7 +14,7 @@ export const detectorOptions = z.strictObject({
   /** Path of the ONNX model; empty means the model shipped in detectors/lstm/models/. */
   model: z.string().default(''),
   /** Calibrated score at or above which a series is flagged (same meaning on every series). */
-  threshold: z.number().min(0).max(1).default(0.99),
+  threshold: z.number().min(0).max(1).default(0.9999),
   /** Calibrated errors a series needs (after its first full window) before it may be flagged. */
   warmup: z.number().int().min(0).default(100),
   series: z

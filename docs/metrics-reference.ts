@@ -1,10 +1,27 @@
 // Builds the metrics reference (docs/metrics.md) from the metric declarations next to each collector.
 import { collectorList } from '../collectors/registry.ts';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
+import type { MetricSpec } from '../collectors/collector.ts';
+import { RULE_METRICS } from '../alerts/rules/rule-manager.ts';
+import { RETRAIN_METRICS } from '../detectors/lstm/retrain/metrics.ts';
+import { DETECTOR_METRICS, INFERENCE_HISTOGRAM } from '../detectors/scoring/metrics.ts';
+import { ALERTMANAGER_METRICS } from '../sinks/alertmanager/alertmanager-sink.ts';
+import { KAFKA_METRICS } from '../sinks/kafka/metrics.ts';
+import { OTLP_METRICS } from '../sinks/otlp/metrics.ts';
+
+/** The families of the stages after collection, by the stage (or sink) that emits them. */
+export const STAGE_METRIC_GROUPS: ReadonlyArray<{ readonly title: string; readonly owner: string; readonly metrics: readonly MetricSpec[] }> = [
+  { title: 'Detector', owner: 'detector', metrics: [...DETECTOR_METRICS, ...RETRAIN_METRICS] },
+  { title: 'Alert rules (only when rules are loaded)', owner: 'alerting', metrics: RULE_METRICS },
+  { title: 'Alertmanager sink (when `alerting.alertmanagers` is set)', owner: 'sink', metrics: ALERTMANAGER_METRICS },
+  { title: 'Kafka sink (when `sinks.kafka.enabled`)', owner: 'sink', metrics: KAFKA_METRICS },
+  { title: 'OTLP sink (when `sinks.otlp.enabled`)', owner: 'sink', metrics: OTLP_METRICS },
+];
 
 /** Families served from the SDK's live instruments rather than the tick snapshot. */
 export const LIVE_METRICS = [
   { name: 'vigil_tick_duration_seconds', kind: 'histogram', labels: [] as string[], help: 'Duration of one tick: collect, detect, evaluate, emit.' },
+  { name: INFERENCE_HISTOGRAM.name, kind: 'histogram', labels: [], help: INFERENCE_HISTOGRAM.help },
   { name: 'process_cpu_seconds_total', kind: 'counter', labels: [], help: 'Total user and system CPU time spent in seconds.' },
   { name: 'process_resident_memory_bytes', kind: 'gauge', labels: [], help: 'Resident memory size in bytes.' },
   { name: 'process_heap_bytes', kind: 'gauge', labels: [], help: 'Process heap size in bytes.' },
@@ -28,6 +45,11 @@ export function metricsReference(): string {
     lines.push(`## Collector \`${f.name}\`${when}`, '', '| metric | type | labels | help |', '|---|---|---|---|');
     for (const m of f.metrics) lines.push(row(m.name, m.kind, m.labels, m.help));
     for (const d of f.dynamicMetrics ?? []) lines.push(row(d.displayName, d.kind, d.labels, d.help('<Field>')));
+    lines.push('');
+  }
+  for (const g of STAGE_METRIC_GROUPS) {
+    lines.push(`## ${g.title}`, '', '| metric | type | labels | help |', '|---|---|---|---|');
+    for (const m of g.metrics) lines.push(row(m.name, m.kind, m.labels, m.help));
     lines.push('');
   }
   lines.push('## Vigil itself', '', '| metric | type | labels | help |', '|---|---|---|---|');

@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
 import { collectorList } from '../collectors/registry.ts';
-import { LIVE_METRICS, metricsReference } from './metrics-reference.ts';
+import { LIVE_METRICS, STAGE_METRIC_GROUPS, metricsReference } from './metrics-reference.ts';
 
 const declared = [
   ...collectorList.flatMap((f) => f.metrics.map((m) => ({ ...m, owner: f.name }))),
   ...SELF_METRICS.map((m) => ({ ...m, owner: 'self' })),
+  ...STAGE_METRIC_GROUPS.flatMap((g) => g.metrics.map((m) => ({ ...m, owner: g.owner }))),
 ];
 
 describe('metric declarations', () => {
@@ -27,6 +28,9 @@ describe('metric declarations', () => {
   it('host collectors use node_exporter names, Vigil its own prefix', () => {
     for (const m of declared) {
       if (m.owner === 'self') expect(m.name).toMatch(/^(vigil_|node_scrape_collector_)/);
+      // Prometheus' own names for alert series, so queries over ALERTS work unchanged.
+      else if (m.owner === 'alerting') expect(m.name).toMatch(/^(ALERTS|ALERTS_FOR_STATE|vigil_)$|^vigil_/);
+      else if (m.owner === 'detector' || m.owner === 'sink') expect(m.name).toMatch(/^vigil_/);
       // PostgreSQL: postgres_exporter's names where the meaning is shared, vigil_pg_ otherwise.
       else if (m.owner === 'pgreplication') expect(m.name).toMatch(/^(pg_|vigil_pg_)/);
       else expect(m.name).toMatch(/^node_/);

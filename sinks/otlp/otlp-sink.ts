@@ -6,7 +6,7 @@ import { trace } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { type CollectionResult, type MetricProducer, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { SinkContext } from '../../agent/component.ts';
 import { ErrorCode } from '../../agent/errors.ts';
@@ -85,9 +85,13 @@ export class OtlpSink implements Sink {
   async start(_signal: AbortSignal): Promise<void> {
     for (const w of this.settings.warnings) this.logger.warn({ code: ErrorCode.CONFIG_INVALID }, w);
     if (this.config.traces) {
-      this.tracerProvider = new BasicTracerProvider({
+      // The OpenTelemetry Node SDK's tracer provider, loaded only when traces are on (the SDK is large).
+      // Not NodeSDK itself: it builds its own MeterProvider and reads process.env, where Vigil's
+      // metrics must go through the agent's one MeterProvider and components never read the env.
+      const { node, tracing } = await import('@opentelemetry/sdk-node');
+      this.tracerProvider = new node.NodeTracerProvider({
         resource: this.resource,
-        spanProcessors: [new BatchSpanProcessor(new ObservedSpanExporter(spanExporter(this.settings.traces), this.observe), { scheduledDelayMillis: 1000 })],
+        spanProcessors: [new tracing.BatchSpanProcessor(new ObservedSpanExporter(spanExporter(this.settings.traces), this.observe), { scheduledDelayMillis: 1000 })],
       });
       if (!trace.setGlobalTracerProvider(this.tracerProvider)) this.logger.warn('a global tracer provider was already registered; Vigil spans go there');
     }

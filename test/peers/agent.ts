@@ -1,5 +1,8 @@
 // The agent as a real child process: `node agent/main.ts …` with the Node that runs the tests
 // (Node 24 under vitest), its pino JSON logs captured for assertions.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpPeer, type Peer, getText, spawnPeer, startHttpPeer, tail } from './child.ts';
@@ -100,6 +103,11 @@ export function startAgent(opts: StartAgentOptions = {}): Promise<AgentPeer> {
       launch: (listen) => {
         const args = ['run'];
         const env: Record<string, string> = { ...opts.env };
+        // Each agent keeps its state (detector, rule history) in a fresh directory unless the test
+        // chooses one: runs must not share, or leave behind, state in /var/lib/vigil.
+        if (env.VIGIL_STATE_DIR === undefined && !(opts.args ?? []).some((a) => a.startsWith('--state-dir'))) {
+          env.VIGIL_STATE_DIR = mkdtempSync(path.join(tmpdir(), 'vigil-state-'));
+        }
         if ((opts.listenVia ?? 'flag') === 'flag') args.push('--listen', listen);
         else env.VIGIL_LISTEN = listen;
         if (opts.interval !== undefined) args.push('--interval', opts.interval);
