@@ -16,6 +16,17 @@ async function runBlocked(mode: 'bounded' | 'unbounded', waitMs: number): Promis
 }
 
 describe('logger exit with an unread stdout', () => {
+  it('with a reader, flushLogs waits until the last line is written', async () => {
+    const child = spawn(process.execPath, [SCRIPT, 'bounded'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2001);
+    expect(JSON.parse(lines.at(-1)!).msg).toBe('last line');
+  }, 10_000);
+
   it('flushLogs gives up after its timeout, so the process exits', async () => {
     expect(await runBlocked('bounded', 5000)).toBe(0);
   }, 10_000);

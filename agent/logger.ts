@@ -52,25 +52,34 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
   return logger;
 }
 
+/** sonic-boom's own bookkeeping: bytes not yet written, and whether a write is in flight. */
+interface SonicBoomState {
+  readonly _len: number;
+  readonly _writing: boolean;
+  readonly destroyed: boolean;
+}
+
 /**
- * Flushes buffered log lines, waiting at most `timeoutMs`, then releases stdout. When nobody reads
- * stdout the flush never finishes (or ends in an error), and pino's exit hook would then spin in a
- * synchronous write forever; a destroyed destination is skipped by that hook, so the process exits
- * (the unwritten lines are lost, not the exit).
+ * Waits until every buffered log line is written, at most `timeoutMs`. (sonic-boom's flush callback
+ * does not wait for writes in flight, so the buffer itself is watched.) When nobody reads stdout the
+ * buffer never drains, and pino's exit hook would then spin in a synchronous write forever: the
+ * destination is destroyed instead, which that hook skips, so the process exits (the unwritten lines
+ * are lost, not the exit).
  */
 export function flushLogs(logger: Logger, timeoutMs: number): Promise<void> {
   const stdout = destinations.get(logger);
+  if (stdout === undefined) return new Promise((resolve) => logger.flush(() => resolve()));
+  const state = stdout as unknown as SonicBoomState;
+  const deadline = Date.now() + timeoutMs;
   return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stdout?.destroy();
-      resolve();
+    const check = () => {
+      if (state.destroyed || (state._len === 0 && !state._writing)) return resolve();
+      if (Date.now() >= deadline) {
+        stdout.destroy();
+        return resolve();
+      }
+      setTimeout(check, 5);
     };
-    const timer = setTimeout(done, timeoutMs);
-    try {
-      logger.flush((err) => (err ? undefined : done()));
-    } catch {
-      // Nothing to flush into (already destroyed): the timer ends it.
-    }
+    check();
   });
 }

@@ -6,6 +6,7 @@ const logger = createLogger('info');
 const line = 'x'.repeat(1000);
 for (let i = 0; i < 2000; i++) logger.info({ i, line }, 'filler');
 setTimeout(() => {
+  logger.info('last line');
   if (process.argv[2] === 'bounded') void flushLogs(logger, 300).then(() => process.exit(0));
   else logger.flush(() => process.exit(0));
 }, 200);
