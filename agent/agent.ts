@@ -99,6 +99,7 @@ export class Agent {
       logger: this.logger,
       alertsApi: () => this.alerting.alertsApi(),
       runbookHtml: (name) => this.alerting.runbookHtml(name),
+      faroCollect: (body) => this.alerting.faroCollect(body),
     });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.tick(), () =>
       this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),

@@ -1,9 +1,11 @@
-// The agent's HTTP endpoints: /metrics, /healthz (alive), /readyz (first tick done), and an index.
+// The agent's HTTP endpoints: /metrics, /healthz (alive), /readyz (first tick done), and an index;
+// with the alerting stage, /api/v1/alerts, /runbooks/<name> and POST /faro/collect (runbook views).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 import { parseListen } from './config.ts';
+import { FARO_COLLECT_MAX_BYTES, FARO_COLLECT_PATH } from '../alerts/runbooks/views.ts';
 import { ErrorCode } from './errors.ts';
 
 export interface ServerDeps {
@@ -14,6 +16,8 @@ export interface ServerDeps {
   readonly alertsApi?: () => unknown;
   /** A runbook rendered as HTML, or undefined when there is none. */
   readonly runbookHtml?: (alertName: string) => string | undefined;
+  /** A Faro payload POSTed by a runbook page; false when it is not one (answered 400). */
+  readonly faroCollect?: (body: unknown) => boolean;
 }
 
 const INDEX = `<!doctype html><html><head><title>Vigil</title></head><body><h1>Vigil</h1>
@@ -62,6 +66,10 @@ export class AgentServer {
 
   private route(req: IncomingMessage, res: ServerResponse): void {
     const url = (req.url ?? '/').split('?')[0];
+    if (url === FARO_COLLECT_PATH && this.deps.faroCollect) {
+      this.faroCollect(req, res, this.deps.faroCollect);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -93,6 +101,47 @@ export class AgentServer {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
     }
+  }
+
+  /**
+   * POST /faro/collect: at most 64 KB of JSON from a browser, handed to the alerting stage, which
+   * trusts none of it. 204 when taken, 400 when not JSON or not a Faro payload, 413 when too large.
+   */
+  private faroCollect(req: IncomingMessage, res: ServerResponse, collect: (body: unknown) => boolean): void {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const tooLarge = () => {
+      // Then close the connection: the rest of an oversized body is not worth reading.
+      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`body larger than ${FARO_COLLECT_MAX_BYTES} bytes\n`, () => req.destroy());
+    };
+    const declared = Number(req.headers['content-length']);
+    if (declared > FARO_COLLECT_MAX_BYTES) {
+      tooLarge();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (res.headersSent) return;
+      size += chunk.length;
+      if (size > FARO_COLLECT_MAX_BYTES) tooLarge();
+      else chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (res.headersSent) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+      } catch {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('body is not JSON\n');
+        return;
+      }
+      if (collect(body)) res.writeHead(204).end();
+      else res.writeHead(400, { 'content-type': 'text/plain' }).end('body is not a Faro payload\n');
+    });
   }
 
   close(): Promise<void> {

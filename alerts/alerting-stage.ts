@@ -13,10 +13,11 @@ import { defaultRuleEngine } from './rules/engine-adapter.ts';
 import type { RuleEngine, RuleHistory } from './rules/engine-port.ts';
 import { loadRuleFiles } from './rules/load-rules.ts';
 import { RULE_METRICS, RuleManager } from './rules/rule-manager.ts';
-import { loadRunbooks, shippedRunbooksDir } from './runbooks/render.ts';
+import { loadRunbooks, runbookViewScriptProblem, shippedRunbooksDir } from './runbooks/render.ts';
+import { RUNBOOK_VIEW_METRICS, RunbookViews } from './runbooks/views.ts';
 
 export interface AlertingStage {
-  /** The families this stage adds to snapshots (ALERTS, ALERTS_FOR_STATE, vigil_rule_*). */
+  /** The families this stage adds to snapshots (ALERTS, ALERTS_FOR_STATE, vigil_rule_*, vigil_runbook_views_total). */
   readonly metrics: readonly MetricSpec[];
   start(signal: AbortSignal): Promise<void>;
   /** Appends the snapshot to the rule history and evaluates every rule. Never throws. */
@@ -25,6 +26,8 @@ export interface AlertingStage {
   alertsApi(): unknown;
   /** The runbook of an alert as an HTML page, or undefined when there is none. */
   runbookHtml(alertName: string): string | undefined;
+  /** Counts the runbook views in a Faro payload from a runbook page; false when it is not one (see views.ts). */
+  faroCollect(body: unknown): boolean;
   /** Persists history and `for` state (crash-safe). */
   stop(): Promise<void>;
 }
@@ -35,12 +38,13 @@ export type AlertingStageResult = { ok: true; stage: AlertingStage } | { ok: fal
 export const alertStateDir = (stateDir: string): string => path.join(stateDir, 'alerts');
 
 class RuleStage implements AlertingStage {
-  readonly metrics = RULE_METRICS;
+  readonly metrics: readonly MetricSpec[] = [...RULE_METRICS, ...RUNBOOK_VIEW_METRICS];
   private readonly manager: RuleManager;
   private readonly history: RuleHistory;
   private readonly ctx: StageContext;
   private readonly persistMs: number;
   private readonly runbooks: ReadonlyMap<string, string>;
+  private readonly views: RunbookViews;
   private readonly historyFile: string;
   private readonly stateFile: string;
   private timer: NodeJS.Timeout | undefined;
@@ -51,6 +55,7 @@ class RuleStage implements AlertingStage {
     this.manager = manager;
     this.history = history;
     this.runbooks = runbooks;
+    this.views = new RunbookViews(runbooks.keys());
     this.persistMs = persistMs;
     this.ctx = ctx;
     const dir = alertStateDir(ctx.stateDir);
@@ -84,7 +89,7 @@ class RuleStage implements AlertingStage {
       transitions = this.manager.evaluate(this.history, snapshot.timestamp);
       this.lastAlerts = this.manager.alerts();
       for (const t of transitions) this.ctx.logger.info({ alertname: t.alert.labels.alertname, from: t.from, to: t.to }, 'alert state changed');
-      return { samples: this.manager.samples(), alerts: this.lastAlerts, transitions };
+      return { samples: [...this.manager.samples(), ...this.views.samples()], alerts: this.lastAlerts, transitions };
     } catch (err) {
       // The contract: never throw into the tick. A failure here is a programmer error; it is logged.
       this.ctx.logger.error({ err: (err as Error).message }, 'alert evaluation failed');
@@ -98,6 +103,10 @@ class RuleStage implements AlertingStage {
 
   runbookHtml(alertName: string): string | undefined {
     return this.runbooks.get(alertName);
+  }
+
+  faroCollect(body: unknown): boolean {
+    return this.views.collect(body);
   }
 
   /** Writes history and alert state; one write at a time (a slow disk skips, never piles up). */
@@ -147,6 +156,8 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   } catch (err) {
     ctx.logger.warn({ err: (err as Error).message }, 'runbooks cannot be loaded; /runbooks/ serves none');
   }
+  const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
+  if (scriptProblem !== undefined) ctx.logger.warn({ err: scriptProblem }, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
   return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention), runbooks, durationMs(config.persistInterval), ctx) };
 }

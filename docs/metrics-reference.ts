@@ -3,6 +3,7 @@ import { collectorList } from '../collectors/registry.ts';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
 import type { MetricSpec } from '../collectors/collector.ts';
 import { RULE_METRICS } from '../alerts/rules/rule-manager.ts';
+import { RUNBOOK_VIEW_METRICS } from '../alerts/runbooks/views.ts';
 import { RETRAIN_METRICS } from '../detectors/lstm/retrain/metrics.ts';
 import { DETECTOR_METRICS, INFERENCE_HISTOGRAM } from '../detectors/scoring/metrics.ts';
 import { ALERTMANAGER_METRICS } from '../sinks/alertmanager/alertmanager-sink.ts';
@@ -13,6 +14,7 @@ import { OTLP_METRICS } from '../sinks/otlp/metrics.ts';
 export const STAGE_METRIC_GROUPS: ReadonlyArray<{ readonly title: string; readonly owner: string; readonly metrics: readonly MetricSpec[] }> = [
   { title: 'Detector', owner: 'detector', metrics: [...DETECTOR_METRICS, ...RETRAIN_METRICS] },
   { title: 'Alert rules (only when rules are loaded)', owner: 'alerting', metrics: RULE_METRICS },
+  { title: 'Runbook page views', owner: 'alerting', metrics: RUNBOOK_VIEW_METRICS },
   { title: 'Alertmanager sink (when `alerting.alertmanagers` is set)', owner: 'sink', metrics: ALERTMANAGER_METRICS },
   { title: 'Kafka sink (when `sinks.kafka.enabled`)', owner: 'sink', metrics: KAFKA_METRICS },
   { title: 'OTLP sink (when `sinks.otlp.enabled`)', owner: 'sink', metrics: OTLP_METRICS },

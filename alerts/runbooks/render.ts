@@ -1,12 +1,18 @@
 // Runbooks (alerts/runbooks/<AlertName>.md) rendered as standalone HTML pages for GET /runbooks/<name>.
 // An on-call engineer opens them from a page at 3 a.m., possibly from a network that reaches only the
-// node: so every page is self-contained (inline CSS, no scripts, no fonts, no images fetched) and a
+// node: so every page is self-contained (inline CSS and scripts, no fonts, no images fetched) and a
 // Content-Security-Policy forbids loading anything else. Markdown is parsed by `marked`; raw HTML in the
 // markdown is shown as text, and links keep only safe schemes.
+// The one thing a page does besides showing text: it tells the agent it was opened (Grafana Faro's core,
+// inlined, and a transport that POSTs to the agent's own /faro/collect; see views.ts). The CSP allows
+// exactly those two inline scripts, by hash, and connections to the page's own origin.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Marked, type Tokens } from 'marked';
+import { FARO_COLLECT_PATH, RUNBOOK_VIEW_EVENT } from './views.ts';
 
 /** Prometheus' alert name syntax (a metric name without colons); runbook file names must match it. */
 const ALERT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -53,24 +59,104 @@ pre code { background: none; padding: 0; }
 footer { margin-top: 3rem; font-size: .85rem; opacity: .7; }
 `.trim();
 
+/**
+ * Sends one `runbook_view` event through Faro. The alert name is read from the page (data-alertname)
+ * so that this script, and its hash, is the same on every page. Only over http(s): a page saved to
+ * disk has no agent to report to. Errors are swallowed: counting a view must never bother the reader.
+ */
+const VIEW_SCRIPT = `(function () {
+  if (location.protocol !== 'http:' && location.protocol !== 'https:') return;
+  var F = window.GrafanaFaroCore;
+  var alertname = document.body.getAttribute('data-alertname');
+  if (!F || !alertname) return;
+  class CollectTransport extends F.BaseTransport {
+    constructor() { super(); this.name = 'vigil-collect'; this.version = F.VERSION; }
+    send(items) {
+      var body = JSON.stringify(F.getTransportBody([].concat(items)));
+      fetch(${JSON.stringify(FARO_COLLECT_PATH)}, { method: 'POST', body: body, keepalive: true, headers: { 'content-type': 'application/json' } }).catch(function () {});
+    }
+  }
+  try {
+    var faro = F.initializeFaro({
+      app: { name: 'vigil-runbooks' },
+      batching: { enabled: false },
+      dedupe: true,
+      globalObjectKey: 'faro',
+      instrumentations: [],
+      internalLoggerLevel: F.InternalLoggerLevel.OFF,
+      isolate: true,
+      metas: [],
+      parseStacktrace: function () { return { frames: [] }; },
+      paused: false,
+      preventGlobalExposure: true,
+      transports: [new CollectTransport()],
+      unpatchedConsole: console,
+      sessionTracking: { enabled: false },
+    });
+    faro.api.pushEvent(${JSON.stringify(RUNBOOK_VIEW_EVENT)}, { alertname: alertname });
+  } catch (e) {}
+})();`;
+
+interface PageScripts {
+  readonly html: string;
+  /** The CSP script-src sources: the SHA-256 of each inline script. */
+  readonly sources: string;
+}
+
+let scripts: PageScripts | undefined;
+let scriptProblem: string | undefined;
+
+/**
+ * Faro's IIFE bundle and the view script, read once. Resolved through Node's module resolution so it
+ * is found from the sources, from dist/ and from a packaged install (faro-core is a production
+ * dependency). When the bundle cannot be read, pages are served without scripts (and with the strict
+ * policy): the runbook matters, the view count does not. `runbookViewScriptProblem()` says why.
+ */
+function pageScripts(): PageScripts {
+  if (scripts) return scripts;
+  try {
+    const bundlePath = createRequire(import.meta.url).resolve('@grafana/faro-core/dist/bundle/faro-core.iife.js');
+    // The source map comment would make DevTools fetch a file the page cannot reach.
+    const bundle = readFileSync(bundlePath, 'utf8').replace(/\n?\/\/# sourceMappingURL=\S*\s*$/, '\n');
+    const bodies = [bundle, VIEW_SCRIPT];
+    // Either sequence would end or confuse the <script> element the text is inlined into.
+    for (const b of bodies) if (/<\/script|<!--/i.test(b)) throw new Error(`${bundlePath}: cannot be inlined (contains "</script" or "<!--")`);
+    scripts = {
+      html: bodies.map((b) => `<script>${b}</script>\n`).join(''),
+      sources: bodies.map((b) => `'sha256-${createHash('sha256').update(b, 'utf8').digest('base64')}'`).join(' '),
+    };
+  } catch (err) {
+    scriptProblem = (err as Error).message;
+    scripts = { html: '', sources: "'none'" };
+  }
+  return scripts;
+}
+
+/** Why runbook pages carry no view script, or undefined when they do. */
+export function runbookViewScriptProblem(): string | undefined {
+  pageScripts();
+  return scriptProblem;
+}
+
 /** A full HTML5 page for one runbook. `alertName` goes into the title (escaped). */
 export function renderRunbook(markdownText: string, alertName: string): string {
   const body = markdown.parse(markdownText) as string;
   const name = escapeHtml(alertName);
+  const { html: scriptTags, sources } = pageScripts();
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src ${sources}; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'">
 <title>${name} runbook · Vigil</title>
 <style>${STYLE}</style>
 </head>
-<body>
+<body data-alertname="${name}">
 <main>
 ${body}</main>
 <footer>Runbook for the Vigil alert ${name}.</footer>
-</body>
+${scriptTags}</body>
 </html>
 `;
 }

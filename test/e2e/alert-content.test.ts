@@ -2,7 +2,8 @@
 // `promtool check rules` and their unit tests (`promtool test rules`), and the agent's own rule engine
 // fires exactly the alerts (labels, annotations) those unit tests expect from Prometheus; every alert is
 // unit-tested both ways, uses only the PromQL the agent evaluates, and has a runbook with the five sections; the
-// runbooks render to pages headless Chromium loads without errors; and the shipped alertmanager.yml
+// runbooks render to pages headless Chromium loads without errors (served by the agent's HTTP server,
+// each page's only request is its view beacon to /faro/collect, under its CSP); and the shipped alertmanager.yml
 // passes `amtool check-config` and, run by a real Alertmanager, pages PagerDuty for criticals, posts
 // warnings to Slack (both stand-ins on loopback) and inhibits a warning while its critical fires.
 import { execFile } from 'node:child_process';
@@ -25,6 +26,10 @@ import { defaultRuleEngine } from '../../alerts/rules/engine-adapter.ts';
 import { loadRuleFiles } from '../../alerts/rules/load-rules.ts';
 import { RuleManager } from '../../alerts/rules/rule-manager.ts';
 import { loadRunbooks } from '../../alerts/runbooks/render.ts';
+import { RUNBOOK_VIEW_METRICS, RunbookViews } from '../../alerts/runbooks/views.ts';
+import { AgentServer } from '../../agent/server.ts';
+import { MetricCatalog } from '../../sinks/prometheus/metric-catalog.ts';
+import { PrometheusSink } from '../../sinks/prometheus/prometheus-sink.ts';
 import { runCli } from '../peers/agent.ts';
 import { type Peer, spawnPeer, tail, waitForHttp, withFreePort } from '../peers/child.ts';
 import { PROMTOOL_BIN } from '../peers/prometheus.ts';
@@ -345,9 +350,22 @@ describe('runbooks', () => {
 describe('runbook pages in headless Chromium', () => {
   let browser: Browser | undefined;
   let dir: string;
+  // The agent's own HTTP server, serving the shipped runbooks and counting their views.
+  const pages = loadRunbooks(RUNBOOKS_DIR);
+  const views = new RunbookViews(pages.keys());
+  const server = new AgentServer({
+    prometheus: new PrometheusSink(new MetricCatalog(RUNBOOK_VIEW_METRICS), Date.now()),
+    ready: () => true,
+    logger: pino({ level: 'silent' }),
+    runbookHtml: (name) => pages.get(name),
+    faroCollect: (body) => views.collect(body),
+  });
+  let origin = '';
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-runbook-pages-'));
+    await server.listen('127.0.0.1:0');
+    origin = `http://127.0.0.1:${server.address!.port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM_BIN,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -355,13 +373,13 @@ describe('runbook pages in headless Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    await server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('every runbook renders to a page that loads without console errors and shows its headings and code', async () => {
-    const pages = loadRunbooks(RUNBOOKS_DIR);
+  it('every runbook renders to a page that loads without console errors, shows its headings and code, and requests only its view beacon', async () => {
     expect([...pages.keys()].sort()).toEqual(alertNames);
-    const context = await browser!.newContext({ offline: true });
+    const context = await browser!.newContext();
     try {
       // One tab for all pages: what a page logs or requests is collected per navigation.
       const page = await context.newPage();
@@ -371,22 +389,52 @@ describe('runbook pages in headless Chromium', () => {
         if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
       });
       page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-      page.on('request', (req) => requests.push(req.url()));
-      for (const [name, html] of pages) {
-        const file = path.join(dir, `${name}.html`);
-        await writeFile(file, html);
+      page.on('request', (req) => requests.push(`${req.method()} ${req.url()}`));
+      for (const name of pages.keys()) {
         problems = [];
         requests = [];
-        await page.goto(`file://${file}`, { waitUntil: 'load' });
+        const beacon = page.waitForResponse((res) => res.url() === `${origin}/faro/collect`, { timeout: 10_000 }).catch(() => undefined);
+        await page.goto(`${origin}/runbooks/${name}`, { waitUntil: 'load' });
         expect(await page.title()).toBe(`${name} runbook · Vigil`);
         expect(await page.locator('h1').allTextContents()).toEqual([name]);
         expect(await page.locator('h2').allTextContents()).toEqual([...SECTIONS]);
         expect(await page.locator('pre code').count(), `${name}: code blocks`).toBeGreaterThan(0);
         // The inline stylesheet applied (52rem); evaluated in the page: the repo's TypeScript has no DOM types.
         expect(await page.evaluate('getComputedStyle(document.body).maxWidth')).toBe('832px');
+        const response = await beacon;
+        // CSP violations (a script whose hash is not allowed, a blocked connection) are console errors.
         expect(problems, `${name}: console`).toEqual([]);
-        expect(requests, `${name}: only the page itself is loaded`).toEqual([`file://${file}`]);
+        expect(response?.status(), `${name}: view beacon`).toBe(204);
+        // The page and its same-origin view beacon; nothing else is loaded (no fonts, images, scripts).
+        expect(requests, `${name}: requests`).toEqual([`GET ${origin}/runbooks/${name}`, `POST ${origin}/faro/collect`]);
       }
+      expect(views.samples().map((s) => [s.labels.alertname, s.value])).toEqual([...pages.keys()].map((n) => [n, 1]));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a runbook saved to disk loads offline without errors and requests nothing but itself', async () => {
+    const name = 'PostgresDown';
+    const file = path.join(dir, `${name}.html`);
+    await writeFile(file, pages.get(name)!);
+    const context = await browser!.newContext({ offline: true });
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+      });
+      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+      page.on('request', (req) => requests.push(req.url()));
+      await page.goto(`file://${file}`, { waitUntil: 'load' });
+      expect(await page.locator('h1').allTextContents()).toEqual([name]);
+      // Faro ran (its global is there) and the view script chose not to send from file://.
+      expect(await page.evaluate('typeof GrafanaFaroCore.initializeFaro')).toBe('function');
+      await sleep(500);
+      expect(problems).toEqual([]);
+      expect(requests, 'only the page itself is loaded').toEqual([`file://${file}`]);
     } finally {
       await context.close();
     }
