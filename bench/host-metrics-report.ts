@@ -126,7 +126,7 @@ export function renderHostMetrics(f: HostMetricsFigures, m: Method): string {
   return [
     goals,
     '',
-    `Vigil ran as \`npm start\` runs it (\`${m.vigilScript}\`), with \`--listen 127.0.0.1:<free port> --log-level warn\` added.`,
+    `Vigil ran as \`npm start\` runs it (\`${m.vigilScript}\`), with \`--listen 127.0.0.1:<free port> --log-level warn\` added, and with the detector off and no alert rules (node_exporter does neither; their costs are in the Detector and alerting sections below).`,
     `Collectors on both sides: ${f.collectors.join(', ')}.`,
     '',
     details,

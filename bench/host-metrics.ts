@@ -134,7 +134,7 @@ async function interleavedLatency(a: Scraper, b: Scraper, rounds: number): Promi
  * Vigil runs) is scraped, in alternating blocks. Returns the ticking Vigil still running.
  */
 async function measureCpu(ctx: BenchContext, targets: Targets) {
-  const ticking = await targets.start(await vigilService(ctx.vigil, { interval: `${PLAN.tickIntervalMs}ms`, readyTimeoutMs: PLAN.readyTimeoutMs }));
+  const ticking = await targets.start(await vigilService(ctx.vigil, { interval: `${PLAN.tickIntervalMs}ms`, readyTimeoutMs: PLAN.readyTimeoutMs, collectOnly: true }));
   ctx.log(`vigil (interval ${PLAN.tickIntervalMs} ms): warming up for ${PLAN.warmupTicks} ticks`);
   let state = await vigilState(ticking);
   for (let i = 0; i < PLAN.warmupTicks * 3 && state.ticks < PLAN.warmupTicks; i++) {
@@ -190,7 +190,7 @@ async function measureCpu(ctx: BenchContext, targets: Targets) {
  * inside the run at the rate measured before; then latency interleaved with node_exporter's.
  */
 async function measureScrapes(ctx: BenchContext, targets: Targets, ne: Target, cpuPerTick: number) {
-  const vigil = await targets.start(await vigilService(ctx.vigil, { readyTimeoutMs: PLAN.readyTimeoutMs }));
+  const vigil = await targets.start(await vigilService(ctx.vigil, { readyTimeoutMs: PLAN.readyTimeoutMs, collectOnly: true }));
   await vigil.scraper.many(PLAN.warmupScrapes, PLAN.scrapeBudgetMs);
   ctx.log(`vigil (interval 10 s): ${PLAN.latencyScrapes} scrapes for scrape CPU`);
   const ticks0 = (await vigilState(vigil)).ticks;

@@ -2,7 +2,8 @@
 // "start" script (e.g. `node --max-semi-space-size=1 dist/agent/main.js run`). When that entry point
 // is a build output, the build is run first, so that the figures describe the current source.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, type ServiceSpec } from './processes.ts';
 
@@ -43,7 +44,20 @@ export function buildIfNeeded(root: string, command: VigilCommand, log: (message
 }
 
 /** A Vigil child on a free loopback port; `interval` unset means the default (10 s). */
-export async function vigilService(command: VigilCommand, opts: { interval?: string; readyTimeoutMs: number }): Promise<ServiceSpec> {
+/**
+ * A config that leaves only collection and serving: no detector, no rules. node_exporter does
+ * neither, so this is the like-for-like comparison; the detector and rule sections measure the rest.
+ */
+function collectOnlyArgs(): string[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-collect-only-'));
+  const rules = path.join(dir, 'none.rules.yml');
+  writeFileSync(rules, 'groups: []\n');
+  const config = path.join(dir, 'vigil.yml');
+  writeFileSync(config, `detector:\n  enabled: false\nalerting:\n  ruleFiles: [${JSON.stringify(rules)}]\n`);
+  return ['-c', config, '--state-dir', path.join(dir, 'state')];
+}
+
+export async function vigilService(command: VigilCommand, opts: { interval?: string; readyTimeoutMs: number; collectOnly?: boolean }): Promise<ServiceSpec> {
   const port = await freePort();
   // The caller's VIGIL_* variables (a config file, say) would change what is measured.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
@@ -56,6 +70,7 @@ export async function vigilService(command: VigilCommand, opts: { interval?: str
       ...command.args,
       ...['--listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
       ...(opts.interval !== undefined ? ['--interval', opts.interval] : []),
+      ...(opts.collectOnly === true ? collectOnlyArgs() : []),
     ],
     port,
     readyPath: '/readyz',
