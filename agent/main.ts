@@ -131,6 +131,7 @@ export function buildCli(): Command {
     .requiredOption('--input <path>', 'a CSV file or a directory tree of them')
     .requiredOption('--labels <file>', 'labelled anomaly windows')
     .option('--report <dir>', 'write an HTML report with one chart per series')
+    .option('--threshold <score>', 'flag threshold in [0,1] (default: detector.threshold)')
     .option('--model <file>', 'ONNX model (default: the shipped model)')
     .action(async (opts: Record<string, string>) => exitWith(await (await import('../detectors/cli/eval.ts')).evalCommand(opts)));
   program

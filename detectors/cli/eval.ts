@@ -45,6 +45,10 @@ export async function evalCommand(opts: Record<string, string>): Promise<number>
   const input = opts.input!;
   const defaults = detectorOptions.parse({});
   const threshold = opts.threshold !== undefined ? Number(opts.threshold) : defaults.threshold;
+  if (!(threshold >= 0 && threshold <= 1)) {
+    process.stderr.write(`--threshold: "${opts.threshold}" is not a score in [0,1]\n`);
+    return 2;
+  }
   let predictor: Predictor;
   let files;
   let labels: LabelSource;

@@ -104,8 +104,10 @@ export function startAgent(opts: StartAgentOptions = {}): Promise<AgentPeer> {
         const args = ['run'];
         const env: Record<string, string> = { ...opts.env };
         // Each agent keeps its state (detector, rule history) in a fresh directory unless the test
-        // chooses one: runs must not share, or leave behind, state in /var/lib/vigil.
-        if (env.VIGIL_STATE_DIR === undefined && !(opts.args ?? []).some((a) => a.startsWith('--state-dir'))) {
+        // chooses one (flag, env or config file — the env would override a file's stateDir): runs must
+        // not share, or leave behind, state in /var/lib/vigil.
+        const chosen = (opts.args ?? []).some((a) => a.startsWith('--state-dir') || a.startsWith('--config') || a === '-c');
+        if (env.VIGIL_STATE_DIR === undefined && !chosen) {
           env.VIGIL_STATE_DIR = mkdtempSync(path.join(tmpdir(), 'vigil-state-'));
         }
         if ((opts.listenVia ?? 'flag') === 'flag') args.push('--listen', listen);
