@@ -85,6 +85,8 @@ describe('alertmanager sink', () => {
     await sink.start(new AbortController().signal);
     sink.send(tick(Array.from({ length: 100 }, (_, i) => firing(`A${i}`)), Date.now()));
     await until(() => a.bodies.flat().length === 100 && b.bodies.flat().length === 100);
+    // The server has the bodies before the sink has read the responses and counted them.
+    await until(() => metric(sink, 'vigil_alertmanager_sent_total', a.url) === 100 && metric(sink, 'vigil_alertmanager_queue_length', b.url) === 0);
     expect(a.bodies.map((x) => x.length)).toEqual([64, 36]);
     expect(a.headers[0]!['content-type']).toBe('application/json');
     expect(metric(sink, 'vigil_alertmanager_sent_total', a.url)).toBe(100);
