@@ -9,6 +9,7 @@ const SCRIPT = fileURLToPath(new URL('./testdata/blocked-stdout.ts', import.meta
 async function runBlocked(mode: 'bounded' | 'unbounded', waitMs: number): Promise<number | null | 'hung'> {
   const child = spawn(process.execPath, [SCRIPT, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
   child.stdout.pause();
+  // 'exit' here on purpose: nobody reads the pipe, so 'close' would wait for a reader forever.
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const result = await Promise.race([exited, sleep(waitMs).then(() => 'hung' as const)]);
   child.kill('SIGKILL');
@@ -20,7 +21,8 @@ describe('logger exit with an unread stdout', () => {
     const child = spawn(process.execPath, [SCRIPT, 'bounded'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    // 'close', not 'exit': 'exit' can come before the last chunks of stdout have been read.
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
     expect(lines).toHaveLength(2001);

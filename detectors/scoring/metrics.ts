@@ -1,6 +1,7 @@
 // The detector stage's families, declared as data. vigil_anomaly_score and vigil_anomaly carry
 // `metric` (the monitored series' name) and that series' own labels (device, mountpoint, target, …).
 import type { MetricSpec } from '../../collectors/collector.ts';
+import { MONITORED_LABELS } from '../series/monitored-series.ts';
 
 export const DM = {
   score: 'vigil_anomaly_score',
@@ -16,8 +17,8 @@ export const DM = {
 const g = (name: string, labels: readonly string[], help: string): MetricSpec => ({ name, help, kind: 'gauge', labels });
 
 export const DETECTOR_METRICS: readonly MetricSpec[] = [
-  g(DM.score, ['metric'], 'Calibrated anomaly score of a monitored series in [0,1]: the share of its own recent prediction errors below this one. Carries the series labels too. Absent during warm-up.'),
-  g(DM.anomaly, ['metric'], '1 when vigil_anomaly_score is at or above detector.threshold (series past warm-up), else 0. Carries the series labels too.'),
+  g(DM.score, ['metric', ...MONITORED_LABELS], 'Calibrated anomaly score of a monitored series in [0,1]: the share of its own recent prediction errors below this one. Carries the series labels too. Absent during warm-up.'),
+  g(DM.anomaly, ['metric', ...MONITORED_LABELS], '1 when vigil_anomaly_score is at or above detector.threshold (series past warm-up), else 0. Carries the series labels too.'),
   g(DM.hostRate, [], 'Share of monitored series flagged anomalous over the last 5 minutes (flagged points / scored points).'),
   g(DM.up, [], '1 when the detector model is loaded and scoring, 0 when it could not be loaded (see the logs for the VIGIL_ERR_ code).'),
   g(DM.modelInfo, ['model', 'version', 'sha256'], 'The detector model in use (value 1).'),

@@ -32,6 +32,13 @@ export const MONITORED = {
   pgReplayAge: 'vigil_pg_replay_timestamp_age_seconds',
 } as const;
 
+/**
+ * Labels the default series carry besides `metric` (disks and interfaces: device; filesystems:
+ * device, mountpoint, fstype; PostgreSQL: target). Series added by `detector.series.include` keep
+ * their own labels too.
+ */
+export const MONITORED_LABELS = ['device', 'mountpoint', 'fstype', 'target'] as const;
+
 const DEFAULT_NAMES: ReadonlySet<string> = new Set(Object.values(MONITORED));
 
 /** Counter → rate series (per device). */

@@ -31,7 +31,7 @@ import { AgentServer } from '../../agent/server.ts';
 import { MetricCatalog } from '../../sinks/prometheus/metric-catalog.ts';
 import { PrometheusSink } from '../../sinks/prometheus/prometheus-sink.ts';
 import { runCli } from '../peers/agent.ts';
-import { type Peer, spawnPeer, tail, waitForHttp, withFreePort } from '../peers/child.ts';
+import { type Peer, spawnPeer, tail, until as untilEvent, waitForHttp, withFreePort } from '../peers/child.ts';
 import { PROMTOOL_BIN } from '../peers/prometheus.ts';
 
 const ALERTS_DIR = fileURLToPath(new URL('../../alerts/', import.meta.url));
@@ -557,15 +557,8 @@ describe('the shipped Alertmanager config, run by a real Alertmanager', () => {
     expect(res.status, await res.text()).toBe(200);
   };
 
-  async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received: ${JSON.stringify(receiver.received, null, 1).slice(0, 3000)}\nalertmanager:\n${tail(am?.stderr() ?? '', 20)}`);
-      await sleep(100);
-    }
-  }
+  const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
+    untilEvent(what, probe, { timeoutMs, intervalMs: 100, context: () => `received: ${JSON.stringify(receiver.received, null, 1).slice(0, 3000)}\nalertmanager:\n${tail(am?.stderr() ?? '', 20)}` });
 
   const slackFor = (node: string): Received | undefined =>
     receiver.received.find((r) => r.path === '/slack' && JSON.stringify(r.body).includes(`on ${node}`));

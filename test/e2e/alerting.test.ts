@@ -18,7 +18,7 @@ import { alertingOptions } from '../../alerts/config.ts';
 import { AlertmanagerSink } from '../../sinks/alertmanager/alertmanager-sink.ts';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
 import { type AlertmanagerPeer, startAlertmanager, sumSamples } from '../peers/alertmanager.ts';
-import { getText, settleAll } from '../peers/child.ts';
+import { getText, settleAll, until } from '../peers/child.ts';
 import { makeServerCert } from '../peers/tls.ts';
 
 // Firing alerts are valid for 4 × 3 s = 12 s: long enough that the ones queued during the outage are still
@@ -70,20 +70,6 @@ async function setLoad(load1: number): Promise<void> {
   await rename(`${f}.tmp`, f);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(200);
-  }
-}
 
 interface ApiAlert {
   labels: Record<string, string>;
@@ -179,7 +165,7 @@ describe('alerts from the agent through real Alertmanagers', () => {
 
   it('when the condition clears, resolved notifications arrive', async () => {
     await setLoad(0.1);
-    const resolve = await until('a PagerDuty resolve', async () => pagerduty().find((r) => r.body.event_action === 'resolve'), 30_000);
+    const resolve = await until('a PagerDuty resolve', async () => pagerduty().find((r) => r.body.event_action === 'resolve'), { timeoutMs: 30_000 });
     expect(resolve.body.dedup_key).toBe(pagerduty().find((r) => r.body.event_action === 'trigger')!.body.dedup_key);
     await until('a resolved Slack message', async () => slack().find((r) => JSON.stringify(r.body).includes('RESOLVED')));
     await until('Alertmanager to have no active alert', async () => (await am1!.alerts()).every((a) => Date.parse(a.endsAt) <= Date.now()));

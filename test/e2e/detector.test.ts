@@ -15,6 +15,7 @@ import { evalCommand } from '../../detectors/cli/eval.ts';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
 import { type Exposition, parsePromText } from '../peers/prom-text.ts';
 import { promtoolCheckMetrics } from '../peers/prometheus.ts';
+import { until } from '../peers/child.ts';
 
 const TICK = '100ms';
 let dir: string;
@@ -42,15 +43,6 @@ async function start(name: string, detector: Record<string, unknown>, stateDir: 
 
 const samples = (e: Exposition, name: string) => e.families.get(name)?.samples ?? [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('detector in the running agent', () => {
   it('a corrupt model: one error log with its code, vigil_detector_up 0, no scores, collection goes on', async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentPeer, type LogEvent, startAgent } from '../peers/agent.ts';
 import { KAFKA_SASL_USER, type KafkaPeer, type MessageValidator, type ReadMessage, kafkaMessageValidator, readTopics, startKafka } from '../peers/kafka.ts';
 import { type Exposition, parsePromText } from '../peers/prom-text.ts';
+import { until } from '../peers/child.ts';
 
 const TICK = '500ms';
 let kafka: KafkaPeer;
@@ -75,15 +76,6 @@ const scrape = async (a: AgentPeer): Promise<Exposition> => parsePromText(await 
 const scalar = (e: Exposition, name: string): number => e.families.get(name)?.samples[0]?.value ?? Number.NaN;
 const sentTotal = (e: Exposition): number => (e.families.get('vigil_kafka_messages_sent_total')?.samples ?? []).reduce((n, s) => n + s.value, 0);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** Stops the agent (SIGTERM: it flushes) and returns its closing account of the Kafka sink. */
 async function stopRun(run: Run): Promise<{ sent: number; dropped: number; encoded: number; lostAtShutdown: number }> {
@@ -165,9 +157,7 @@ describe('Kafka sink on a real broker', () => {
       async () => {
         const e = await scrape(run.agent);
         return scalar(e, 'vigil_kafka_up') === 1 && sentTotal(e) > before && scalar(e, 'vigil_kafka_buffered_messages') < 200 ? e : undefined;
-      },
-      60_000,
-    );
+      }, { timeoutMs: 60_000 });
     expect(scalar(resumed, 'vigil_kafka_dropped_total')).toBe(0);
     const account = await stopRun(run);
     expect(account.dropped).toBe(0);
@@ -187,12 +177,12 @@ describe('Kafka sink on a real broker', () => {
     await until('first delivery', async () => (sentTotal(await scrape(run.agent)) > 0 ? true : undefined));
     await kafka.stopBroker('SIGTERM');
     try {
-      await until('drops', async () => (scalar(await scrape(run.agent), 'vigil_kafka_dropped_total') > 0 ? true : undefined), 30_000);
+      await until('drops', async () => (scalar(await scrape(run.agent), 'vigil_kafka_dropped_total') > 0 ? true : undefined), { timeoutMs: 30_000 });
       await sleep(2000);
     } finally {
       await kafka.startBroker();
     }
-    await until('delivery to resume', async () => (scalar(await scrape(run.agent), 'vigil_kafka_up') === 1 ? true : undefined), 60_000);
+    await until('delivery to resume', async () => (scalar(await scrape(run.agent), 'vigil_kafka_up') === 1 ? true : undefined), { timeoutMs: 60_000 });
     const account = await stopRun(run);
     expect(account.dropped).toBeGreaterThan(0);
     const messages = await readAll(run, account.encoded - account.dropped);

@@ -5,10 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
-import { freePort } from '../peers/child.ts';
+import { freePort, until } from '../peers/child.ts';
 import { type OtelCollectorPeer, type OtlpMetric, type OtlpSpan, type ResourceMetrics, attr, startOtelCollector } from '../peers/otel-collector.ts';
 import { parsePromText } from '../peers/prom-text.ts';
 
@@ -29,15 +28,6 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 async function startOtlpAgent(env: Record<string, string>): Promise<AgentPeer> {
   const agent = await startAgent({ args: ['--config', path.join(dir, 'vigil.yml')], env: { OTEL_METRIC_EXPORT_INTERVAL: '1000', ...env } });

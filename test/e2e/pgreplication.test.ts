@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentPeer, runCli, startAgent } from '../peers/agent.ts';
-import { freePort } from '../peers/child.ts';
+import { freePort, until } from '../peers/child.ts';
 import { MONITOR_USER, type PgPair, startPrimaryReplica } from '../peers/postgres.ts';
 import { type PostgresExporterPeer, startPostgresExporter } from '../peers/postgres-exporter.ts';
 import { type Exposition, parsePromText } from '../peers/prom-text.ts';
@@ -46,20 +46,6 @@ function must(e: Exposition, name: string, want: Want): number {
 const scrape = async (peer: { scrape(): Promise<string> }): Promise<Exposition> => parsePromText(await peer.scrape());
 
 /** Polls `probe` until it returns something other than undefined. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr = '';
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${lastErr})` : ''}`);
-    await sleep(150);
-  }
-}
 
 /** The agent's exposition once a tick newer than `sinceMs` is in it (vigil_ticks_total moved). */
 async function fresh(peer: AgentPeer): Promise<{ e: Exposition; at: number }> {
@@ -261,8 +247,8 @@ describe('pgreplication on a real primary and streaming replica', () => {
     expect(must((await fresh(late)).e, 'pg_up', R)).toBe(0);
     await sleep(1000); // a few failed attempts: the backoff is in play
     await pair.replica.start();
-    await until('pg_up 1 on the late agent', async () => (must((await fresh(late)).e, 'pg_up', R) === 1 ? true : undefined), 25_000);
-    await until('pg_up 1 on the first agent', async () => (must((await fresh(agent)).e, 'pg_up', R) === 1 ? true : undefined), 25_000);
+    await until('pg_up 1 on the late agent', async () => (must((await fresh(late)).e, 'pg_up', R) === 1 ? true : undefined), { timeoutMs: 25_000 });
+    await until('pg_up 1 on the first agent', async () => (must((await fresh(agent)).e, 'pg_up', R) === 1 ? true : undefined), { timeoutMs: 25_000 });
     // Logged once per state change, not once per tick.
     const events = late.logs().filter((l) => l.target === 'replica');
     expect(events.filter((l) => l.msg === 'PostgreSQL target down')).toHaveLength(1);

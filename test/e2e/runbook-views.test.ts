@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
+import { until } from '../peers/child.ts';
 
 const CHROMIUM_BIN = process.env.VIGIL_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ALERT = 'NodeFilesystemAlmostOutOfSpace';
@@ -23,15 +24,6 @@ async function seriesValue(series: string): Promise<number | undefined> {
 }
 
 /** Polls until `check` returns a value other than undefined (the counter reaches /metrics on the next tick). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'vigil-runbook-views-'));

@@ -169,7 +169,7 @@ export interface WaitOptions {
 /** Polls url until it answers `status` (default 200). */
 export async function waitForHttp(url: string, opts: WaitOptions = {}): Promise<void> {
   const want = opts.status ?? 200;
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   let last: string;
   for (;;) {
     const peer = opts.peer;
@@ -266,4 +266,34 @@ export function startHttpPeer<X extends object>(opts: HttpPeerOptions, extend?: 
       },
     };
   });
+}
+
+export interface UntilOptions {
+  readonly timeoutMs?: number;
+  readonly intervalMs?: number;
+  /** More to say when it times out (what was received so far, a peer's log tail). */
+  readonly context?: () => string;
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined or false, and returns that: tests
+ * wait for the event itself, never for a fixed time. A probe that throws is retried; its last error
+ * is reported if the wait times out.
+ */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, opts: UntilOptions = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let lastError = '';
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    if (Date.now() > deadline) {
+      const extra = opts.context ? `\n${opts.context()}` : '';
+      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}${extra}`);
+    }
+    await sleep(opts.intervalMs ?? 150);
+  }
 }
