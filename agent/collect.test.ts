@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Collector, gauge, type Sample } from '../collectors/collector.ts';
+import { type Collector } from '../collectors/collector.ts';
+import { gauge, type Sample } from '../core/samples.ts';
 import { collectAll, runningCollector } from './collect.ts';
 
 const logger = pino({ level: 'silent' });

@@ -2,9 +2,11 @@
 // to its own collector and shown as node_scrape_collector_success 0.
 import { type Context as TraceContext, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { Collector, Sample } from '../collectors/collector.ts';
-import { ErrorCode } from './errors.ts';
+import type { Collector } from '../collectors/collector.ts';
+import type { Sample } from '../core/samples.ts';
+import { ErrorCode } from '../core/errors.ts';
 import type { CollectorOutcome } from './self-metrics.ts';
+import { withTimeout } from '../core/with-timeout.ts';
 
 export interface RunningCollector {
   readonly name: string;
@@ -26,19 +28,13 @@ async function collectOne(rc: RunningCollector, timeoutMs: number): Promise<Samp
   // Each collector fills its own buffer: one that times out cannot write into the snapshot later.
   const buffer: Sample[] = [];
   const call = rc.collector.collect(buffer);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CollectorTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs)));
-  try {
-    rc.outcome.parseErrorsTotal += await Promise.race([call, timeout]);
-    return buffer;
-  } catch (err) {
-    if (err instanceof CollectorTimeout) {
-      rc.pending = call.catch(() => undefined).finally(() => (rc.pending = undefined));
-    }
-    throw err;
-  } finally {
-    clearTimeout(timer);
+  const result = await withTimeout(call, timeoutMs);
+  if (!result.done) {
+    rc.pending = call.catch(() => undefined).finally(() => (rc.pending = undefined));
+    throw new CollectorTimeout(`timed out after ${timeoutMs} ms`);
   }
+  rc.outcome.parseErrorsTotal += result.value;
+  return buffer;
 }
 
 /** Where collector spans go: children of the tick's span (a no-op tracer unless OTLP traces are on). */

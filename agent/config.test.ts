@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type CollectorConfig, type Config, type ConfigResult, defaultConfig, envName, loadConfig, parseListen } from './config.ts';
-import { ErrorCode, type UserError } from './errors.ts';
+import { ErrorCode, type UserError } from '../core/errors.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 

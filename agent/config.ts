@@ -10,8 +10,8 @@ import { collectorList } from '../collectors/registry.ts';
 import { alertingOptions } from '../alerts/config.ts';
 import { detectorOptions } from '../detectors/config.ts';
 import { sinksOptions } from '../sinks/config.ts';
-import { duration, durationMs } from './duration.ts';
-import { ErrorCode, type UserError } from './errors.ts';
+import { duration, durationMs } from '../core/duration.ts';
+import { ErrorCode, type UserError } from '../core/errors.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -5,11 +5,11 @@ import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { Agent } from './agent.ts';
 import { type ConfigResult, loadConfig } from './config.ts';
-import { formatUserError } from './errors.ts';
-import { redactConfig } from './redact.ts';
+import { formatUserError } from '../core/errors.ts';
+import { redactConfig } from '../core/redact.ts';
 import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../core/version.ts';
 
 /** Exit status for "the input (config, rules, flags) is invalid". */
 const EXIT_INVALID = 2;

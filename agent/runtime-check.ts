@@ -5,7 +5,7 @@
 // default /proc, so that network and mount figures describe the pod instead of the host.
 import si from 'systeminformation';
 import type { Logger } from 'pino';
-import type { HostPaths } from './component.ts';
+import type { HostPaths } from '../core/component.ts';
 
 export interface RuntimeFacts {
   readonly container: boolean;

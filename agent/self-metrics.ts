@@ -1,6 +1,6 @@
 // Vigil's own health, as metric declarations (data, like every collector's) and the per-tick samples.
-import type { MetricSpec, Sample } from '../collectors/collector.ts';
-import { counter, gauge } from '../collectors/collector.ts';
+import type { MetricSpec, Sample } from '../core/samples.ts';
+import { counter, gauge } from '../core/samples.ts';
 
 export const SELF_METRICS: readonly MetricSpec[] = [
   { name: 'node_scrape_collector_success', help: 'node_exporter: Whether a collector succeeded.', kind: 'gauge', labels: ['collector'] },

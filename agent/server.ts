@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 import { parseListen } from './config.ts';
 import { FARO_COLLECT_MAX_BYTES, FARO_COLLECT_PATH } from '../alerts/runbooks/views.ts';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from '../core/errors.ts';
 
 export interface ServerDeps {
   readonly prometheus: PrometheusSink;

@@ -1,5 +1,6 @@
 // Runs ticks at a fixed interval, never overlapping: a tick still running when the next is due
 // makes that next one count as an overrun and be skipped, not queued.
+import { withTimeout } from '../core/with-timeout.ts';
 
 export class TickScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -45,8 +46,6 @@ export class TickScheduler {
     clearInterval(this.timer);
     this.timer = undefined;
     if (this.running === undefined) return;
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((r) => (t = setTimeout(r, graceMs)))]);
-    clearTimeout(t);
+    await withTimeout(this.running, graceMs);
   }
 }

@@ -1,12 +1,12 @@
 // The evaluate stage's contract: Prometheus alerting rules evaluated over the agent's own history.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { StageContext } from '../agent/component.ts';
-import { durationMs } from '../agent/duration.ts';
-import { ErrorCode, type UserError } from '../agent/errors.ts';
-import type { Snapshot } from '../agent/snapshot.ts';
-import type { Alert, AlertTransition } from '../agent/tick-output.ts';
-import type { MetricSpec, Sample } from '../collectors/collector.ts';
+import type { StageContext } from '../core/component.ts';
+import { durationMs } from '../core/duration.ts';
+import { ErrorCode, type UserError } from '../core/errors.ts';
+import type { Snapshot } from '../core/snapshot.ts';
+import type { Alert, AlertTransition } from '../core/tick-output.ts';
+import type { MetricSpec, Sample } from '../core/samples.ts';
 import type { AlertingConfig } from './config.ts';
 import { loadAlertState, saveAlertState } from './rules/alert-state-file.ts';
 import { defaultRuleEngine } from './rules/engine-adapter.ts';

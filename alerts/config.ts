@@ -1,7 +1,7 @@
 // The `alerting:` config section (keys are a fixed contract: alertmanagers[] (url + auth/TLS),
 // ruleFiles[], runbookBaseUrl, externalLabels, resendDelay, evaluationInterval).
 import { z } from 'zod';
-import { duration } from '../agent/duration.ts';
+import { duration } from '../core/duration.ts';
 
 const alertmanager = z.strictObject({
   /** Base URL of the Alertmanager; /api/v2/alerts is appended unless the URL already ends with it. */

@@ -1,37 +1,7 @@
 // The collector contract: collectors only read and parse; everything they produce is a Sample.
 import type { z } from 'zod';
-import type { Context } from '../agent/component.ts';
-
-export type SampleKind = 'counter' | 'gauge';
-
-/** Label names and values of one series. Keys are in the order node_exporter prints them. */
-export type Labels = Readonly<Record<string, string>>;
-
-export interface Sample {
-  readonly name: string;
-  readonly labels: Labels;
-  readonly value: number;
-  readonly kind: SampleKind;
-}
-
-/** A metric family as declared next to the collector that produces it. */
-export interface MetricSpec {
-  readonly name: string;
-  readonly help: string;
-  readonly kind: SampleKind;
-  readonly labels: readonly string[];
-}
-
-/** Families whose names are only known at run time (every /proc/meminfo field, for one). */
-export interface DynamicMetricSpec {
-  /** A pattern that the generated names match; documentation and the naming test use it. */
-  readonly pattern: RegExp;
-  /** How the reference docs name the family, e.g. "node_memory_<Field>_bytes". */
-  readonly displayName: string;
-  readonly help: (name: string) => string;
-  readonly kind: SampleKind;
-  readonly labels: readonly string[];
-}
+import type { Context } from '../core/component.ts';
+import type { DynamicMetricSpec, MetricSpec, Sample } from '../core/samples.ts';
 
 export interface Collector {
   /**
@@ -57,9 +27,3 @@ export interface CollectorFactory<C extends object = object> {
   isConfigured?(options: C): boolean;
   create(options: C, ctx: Context): Collector;
 }
-
-export const gauge = (name: string, labels: Labels, value: number): Sample => ({ name, labels, value, kind: 'gauge' });
-export const counter = (name: string, labels: Labels, value: number): Sample => ({ name, labels, value, kind: 'counter' });
-
-export const NO_LABELS: Labels = Object.freeze({});
-

@@ -2,8 +2,9 @@
 // name and exact label set. Used only by *.test.ts files.
 import path from 'node:path';
 import { pino } from 'pino';
-import type { Context, HostPaths } from '../agent/component.ts';
-import type { Collector, CollectorFactory, Labels, Sample } from './collector.ts';
+import type { Context, HostPaths } from '../core/component.ts';
+import type { Collector, CollectorFactory } from './collector.ts';
+import type { Labels, Sample } from '../core/samples.ts';
 
 /** The fixed clock of every fixture context: 2025-06-01T12:00:00Z. */
 export const FIXED_NOW = Date.UTC(2025, 5, 1, 12, 0, 0);

@@ -2,11 +2,11 @@
 // batched model run through the shared Scorer, and add the scores to the snapshot. A model that
 // cannot be loaded leaves the stage down (vigil_detector_up 0, one error log) and the agent running.
 import type { Histogram } from '@opentelemetry/api';
-import type { StageContext } from '../agent/component.ts';
-import { ErrorCode } from '../agent/errors.ts';
-import type { Snapshot } from '../agent/snapshot.ts';
-import type { AnomalyScore } from '../agent/tick-output.ts';
-import { type MetricSpec, type Sample, gauge } from '../collectors/collector.ts';
+import type { StageContext } from '../core/component.ts';
+import { ErrorCode } from '../core/errors.ts';
+import type { Snapshot } from '../core/snapshot.ts';
+import type { AnomalyScore } from '../core/tick-output.ts';
+import { type MetricSpec, type Sample, gauge } from '../core/samples.ts';
 import type { DetectorConfig } from './config.ts';
 import type { RetrainerOptions } from './lstm/retrain/retrainer.ts';
 import { RETRAIN_METRICS } from './lstm/retrain/metrics.ts';

@@ -1,7 +1,7 @@
 // Builds the metrics reference (docs/metrics.md) from the metric declarations next to each collector.
 import { collectorList } from '../collectors/registry.ts';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
-import type { MetricSpec } from '../collectors/collector.ts';
+import type { MetricSpec } from '../core/samples.ts';
 import { RULE_METRICS } from '../alerts/rules/rule-manager.ts';
 import { RUNBOOK_VIEW_METRICS } from '../alerts/runbooks/views.ts';
 import { RETRAIN_METRICS } from '../detectors/lstm/retrain/metrics.ts';

@@ -2,7 +2,7 @@
 // kafka.topics.{metrics,anomalies,alerts}, kafka.buffer.{maxMessages,maxBytes}). OTLP endpoints and
 // headers come the standard way, from OTEL_EXPORTER_OTLP_* variables, unless set here.
 import { z } from 'zod';
-import { duration } from '../agent/duration.ts';
+import { duration } from '../core/duration.ts';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];

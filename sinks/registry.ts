@@ -1,5 +1,5 @@
 // Delivery sinks besides /metrics, created from config. Plain list, no import side effects.
-import type { SinkContext } from '../agent/component.ts';
+import type { SinkContext } from '../core/component.ts';
 import type { Config } from '../agent/config.ts';
 import { AlertmanagerSink } from './alertmanager/alertmanager-sink.ts';
 import { KafkaSink } from './kafka/kafka-sink.ts';

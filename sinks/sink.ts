@@ -1,6 +1,6 @@
 // The sink contract: sinks only deliver, and never throw into the tick.
-import type { TickOutput } from '../agent/tick-output.ts';
-import type { MetricSpec, Sample } from '../collectors/collector.ts';
+import type { TickOutput } from '../core/tick-output.ts';
+import type { MetricSpec, Sample } from '../core/samples.ts';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 
 export interface Sink {

@@ -1,7 +1,7 @@
 // `vigil check-rules FILE…`: the same loading and checks as `vigil run`, without starting anything.
 // Every error goes to stderr as "CODE file:line: rule: reason" (exit 2); otherwise a summary per file
 // on stdout (exit 0), in the spirit of `promtool check rules`.
-import { formatUserError } from '../../agent/errors.ts';
+import { formatUserError } from '../../core/errors.ts';
 import { defaultRuleEngine } from '../rules/engine-adapter.ts';
 import { loadRuleFiles } from '../rules/load-rules.ts';
 

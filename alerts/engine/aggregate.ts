@@ -1,6 +1,6 @@
 // Aggregation operators, transcribed from Prometheus 2.42's evaluator.aggregation (same update
 // order per element, same heap for topk/bottomk, so that values and tie-breaks agree).
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import type { VectorSample } from './api.ts';
 import type { AggregateOp } from './ast.ts';
 import { EvaluationError } from './errors.ts';

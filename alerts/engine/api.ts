@@ -1,7 +1,7 @@
 // The contract of the PromQL-subset engine (alerts/engine/) with the rule manager (alerts/rules/).
 // The engine parses with the official grammar (@prometheus-io/lezer-promql) and evaluates over the
 // agent's own recent history, with Prometheus 2.42's semantics (lookback delta 5m, extrapolated rate, …).
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 
 /** One series of an instant vector; labels include `__name__` unless a function dropped it. */
 export interface VectorSample {

@@ -1,6 +1,6 @@
 // Binary operators between scalars and instant vectors, with vector matching, transcribed from
 // Prometheus 2.42 (VectorBinop, VectorscalarBinop, VectorAnd/Or/Unless, resultMetric).
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import type { VectorSample } from './api.ts';
 import type { BinaryOp, VectorMatching } from './ast.ts';
 import { isComparison } from './ast.ts';

@@ -2,7 +2,7 @@
 // selection rules: an instant selector takes the latest sample in [t−5m, t] unless it is a
 // staleness marker; a range selector takes the samples in [t−range, t] (both ends closed before
 // Prometheus 3.0) minus staleness markers.
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import type { HistoryReader, QueryValue, SeriesView, VectorSample } from './api.ts';
 import type { AggregateNode, CallNode, Expr, MatrixSelectorNode, VectorSelectorNode } from './ast.ts';
 import { aggregate, countValues } from './aggregate.ts';

@@ -1,11 +1,11 @@
 // The history file: a small JSON header (labels and point counts per series) and the points as raw
 // little-endian float64 / uint8 columns, ended by a CRC-32 of everything before it, so a torn or
 // corrupted file is detected instead of restoring wrong points.
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/write-file-atomic.ts';
 import { crc32 } from 'node:zlib';
-import type { Labels } from '../../collectors/collector.ts';
-import { ErrorCode } from '../../agent/errors.ts';
+import type { Labels } from '../../core/samples.ts';
+import { ErrorCode } from '../../core/errors.ts';
 
 const MAGIC = 'VIGILHS1';
 
@@ -92,26 +92,10 @@ export function decodeHistory(buf: Buffer, file: string): SavedSeries[] {
 
 export async function writeHistoryFile(file: string, series: readonly StoredColumns[]): Promise<void> {
   const data = encodeHistory(series);
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+    await writeFileAtomic(file, data);
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new HistoryFileError(file, `cannot write rule history: ${(err as Error).message}`);
-  }
-  // The rename is durable only once the directory entry is.
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
 

@@ -1,6 +1,6 @@
 // The rule history's own figures, declared as data; the alerting stage adds them to each snapshot
 // (HistoryStore.stats() → historySamples) so that a cap being hit shows on /metrics.
-import { type MetricSpec, type Sample, counter, gauge, NO_LABELS } from '../../collectors/collector.ts';
+import { type MetricSpec, type Sample, counter, gauge, NO_LABELS } from '../../core/samples.ts';
 import type { HistoryStats } from './history.ts';
 
 export const HISTORY_METRICS: readonly MetricSpec[] = [

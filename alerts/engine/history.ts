@@ -2,7 +2,7 @@
 // of its metric, in typed arrays (no object per point), bounded in series and points per series.
 // A series missing from a snapshot gets a staleness marker, as Prometheus writes one when a scrape
 // lacks a series it had: instant selectors then stop seeing it at once.
-import type { Labels, Sample } from '../../collectors/collector.ts';
+import type { Labels, Sample } from '../../core/samples.ts';
 import type { HistoryReader, SeriesView } from './api.ts';
 import { readHistoryFile, writeHistoryFile } from './history-file.ts';
 import { labelsKey, transientLabelsKey } from './labels.ts';

@@ -1,6 +1,6 @@
 // Label-set helpers with Prometheus' meaning: a label set is its sorted name/value pairs, and a
 // missing label is the same as an empty one.
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import { EvaluationError } from './errors.ts';
 import type { VectorSample } from './api.ts';
 

@@ -1,5 +1,5 @@
 // Label matchers (=, !=, =~, !~) as Prometheus applies them: a missing label matches as "".
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import { translateGoRegex } from './regex.ts';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';

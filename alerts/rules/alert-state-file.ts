@@ -1,9 +1,9 @@
 // The rule manager's alert state (activeAt, state, firedAt, resolvedAt per alert) in
 // <stateDir>/alerts/alerts.json, so `for` clocks and pending resolutions survive a restart. Written
 // crash-safe: temp file, fsync, rename, fsync of the directory.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import type { AlertState } from '../../agent/tick-output.ts';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/write-file-atomic.ts';
+import type { AlertState } from '../../core/tick-output.ts';
 import type { ActiveAlert } from './alerting-rule.ts';
 import { fingerprint } from './alerting-rule.ts';
 
@@ -18,30 +18,6 @@ interface StateJson {
 
 export const ruleKey = (group: string, alert: string): string => `${group}/${alert}`;
 
-/** Writes the file so that a crash leaves the old one or the new one, never half of one. */
-export async function writeFileAtomic(file: string, body: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
 
 export async function saveAlertState(file: string, rules: ReadonlyMap<string, Iterable<ActiveAlert>>, now: number): Promise<void> {
   const body: StateJson = { format: FORMAT, savedAt: now, rules: {} };

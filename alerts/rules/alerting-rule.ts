@@ -2,8 +2,8 @@
 // a new result series → pending (activeAt); held for `for` → firing (`for: 0` fires at once); gone →
 // inactive with resolvedAt (a pending one is simply dropped), kept 15 min so that the resolution is
 // re-sent, then forgotten; `keep_firing_for` keeps a firing alert firing after its series vanished.
-import type { Labels } from '../../collectors/collector.ts';
-import type { AlertState } from '../../agent/tick-output.ts';
+import type { Labels } from '../../core/samples.ts';
+import type { AlertState } from '../../core/tick-output.ts';
 import type { VectorSample } from '../engine/api.ts';
 import type { LoadedRule } from './load-rules.ts';
 import { expandTemplate, isPlainText, type TemplateData } from './template.ts';

@@ -1,6 +1,6 @@
 // What the rule manager needs from the PromQL engine (alerts/engine/): compile an expression, and a
 // history store that keeps what the rules read, survives restarts, and answers the evaluator.
-import type { Snapshot } from '../../agent/snapshot.ts';
+import type { Snapshot } from '../../core/snapshot.ts';
 import type { HistoryReader } from '../engine/api.ts';
 import type { Compile } from './load-rules.ts';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import type { Compile } from './load-rules.ts';
 import { loadRuleFiles } from './load-rules.ts';
 import { parseRuleFile } from './rule-file.ts';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { glob, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, type UserError } from '../../agent/errors.ts';
+import { ErrorCode, type UserError } from '../../core/errors.ts';
 import type { CompiledExpr, ExprError } from '../engine/api.ts';
 import { type GroupDef, parseRuleFile, type RuleDef } from './rule-file.ts';
 import { parseTemplate, type Template } from './template.ts';

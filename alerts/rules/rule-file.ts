@@ -3,8 +3,8 @@
 // Pure: text in, definitions and errors out.
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Scalar } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../../agent/duration.ts';
-import { ErrorCode, type UserError } from '../../agent/errors.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { ErrorCode, type UserError } from '../../core/errors.ts';
 
 export interface RuleDef {
   readonly file: string;

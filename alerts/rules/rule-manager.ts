@@ -2,9 +2,9 @@
 // rule over the shared history; failures stay in their rule and are counted per group. Also renders
 // what the rest of the agent reads: ALERTS/ALERTS_FOR_STATE samples, the Alert list, /api/v1/alerts.
 import type { Logger } from 'pino';
-import type { Alert, AlertTransition } from '../../agent/tick-output.ts';
-import { ErrorCode } from '../../agent/errors.ts';
-import { counter, gauge, type Labels, type MetricSpec, type Sample } from '../../collectors/collector.ts';
+import type { Alert, AlertTransition } from '../../core/tick-output.ts';
+import { ErrorCode } from '../../core/errors.ts';
+import { counter, gauge, type Labels, type MetricSpec, type Sample } from '../../core/samples.ts';
 import type { HistoryReader, VectorSample } from '../engine/api.ts';
 import { type ActiveAlert, AlertingRule, type RuleContext } from './alerting-rule.ts';
 import { ruleKey } from './alert-state-file.ts';

@@ -4,7 +4,7 @@
 // The body comes from a browser and is trusted for nothing: only alert names that have a runbook are
 // counted (anything else would let a client mint label values), and one request counts an alert at most
 // once (a page sends one event; a hand-made body listing an alert a thousand times is still one view).
-import type { MetricSpec, Sample } from '../../collectors/collector.ts';
+import type { MetricSpec, Sample } from '../../core/samples.ts';
 
 /** Where runbook pages send their Faro payload (same origin as the page). */
 export const FARO_COLLECT_PATH = '/faro/collect';

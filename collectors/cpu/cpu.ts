@@ -1,6 +1,7 @@
 // node_cpu_seconds_total{cpu,mode} and node_cpu_guest_seconds_total{cpu,mode} from /proc/stat.
 import { z } from 'zod';
-import { type CollectorFactory, counter } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { counter } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { CPU_MODES, parseProcStat } from '../procfs/stat.ts';
 import { readText } from '../read.ts';

@@ -1,7 +1,8 @@
 // node_disk_* from /proc/diskstats (and node_disk_info from udev's database), as node_exporter 1.x.
 import path from 'node:path';
 import { z } from 'zod';
-import { type CollectorFactory, type MetricSpec, type SampleKind, gauge } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { type MetricSpec, type SampleKind, gauge } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { parseDiskstats, parseUdevProperties } from '../procfs/diskstats.ts';
 import { readOptional, readText } from '../read.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../collector.ts';
+import type { Sample } from '../../core/samples.ts';
 import { collectOnce, fixtureContext, labelValues, sampleOf, valueOf } from '../testing.ts';
 import { createFilesystemCollector, filesystemCollector, type Statfs, stripRootfs } from './filesystem.ts';
 

@@ -7,13 +7,15 @@ import { statfs as fsStatfs } from 'node:fs/promises';
 import type { StatsFs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Context } from '../../agent/component.ts';
-import { duration, durationMs } from '../../agent/duration.ts';
-import { type Collector, type CollectorFactory, type MetricSpec, type Sample, gauge } from '../collector.ts';
+import type { Context } from '../../core/component.ts';
+import { duration, durationMs } from '../../core/duration.ts';
+import { type Collector, type CollectorFactory } from '../collector.ts';
+import { type MetricSpec, type Sample, gauge } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { type MountEntry, parseMounts } from '../procfs/mounts.ts';
 import { readOptional, readText } from '../read.ts';
 import { nameFilter, regexString } from '../regex-filter.ts';
+import { withTimeout } from '../../core/with-timeout.ts';
 
 export type Statfs = (path: string) => Promise<Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail' | 'files' | 'ffree'>>;
 
@@ -47,21 +49,15 @@ export function createFilesystemCollector(opts: Options, ctx: Context, statfs: S
 
   async function statWithTimeout(mountPoint: string): Promise<Awaited<ReturnType<Statfs>> | undefined> {
     const call = statfs(path.join(ctx.paths.rootfs, mountPoint));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')));
-    try {
-      const result = await Promise.race([call, timedOut]);
-      if (result !== 'timeout') return result;
-      stuck.add(mountPoint);
-      ctx.logger.warn({ collector: 'filesystem', mountpoint: mountPoint, timeoutMs }, 'statfs timed out; mount marked stuck');
-      call.then(
-        () => stuck.delete(mountPoint),
-        () => stuck.delete(mountPoint),
-      );
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await withTimeout(call, timeoutMs);
+    if (result.done) return result.value;
+    stuck.add(mountPoint);
+    ctx.logger.warn({ collector: 'filesystem', mountpoint: mountPoint, timeoutMs }, 'statfs timed out; mount marked stuck');
+    call.then(
+      () => stuck.delete(mountPoint),
+      () => stuck.delete(mountPoint),
+    );
+    return undefined;
   }
 
   async function one(m: MountEntry, readOnly: boolean, out: Sample[]): Promise<void> {

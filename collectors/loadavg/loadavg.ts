@@ -1,6 +1,7 @@
 // node_load1/5/15 from /proc/loadavg.
 import { z } from 'zod';
-import { type CollectorFactory, gauge, NO_LABELS } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { gauge, NO_LABELS } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { parseLoadavg } from '../procfs/loadavg.ts';
 import { readText } from '../read.ts';

@@ -1,6 +1,7 @@
 // Every /proc/meminfo field as node_memory_<Field>_bytes (page counts such as HugePages_Total without _bytes).
 import { z } from 'zod';
-import { type CollectorFactory, gauge, NO_LABELS } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { gauge, NO_LABELS } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { parseMeminfo } from '../procfs/meminfo.ts';
 import { readText } from '../read.ts';

@@ -1,6 +1,7 @@
 // node_network_{receive,transmit}_*_total{device} from /proc/net/dev.
 import { z } from 'zod';
-import { type CollectorFactory, type MetricSpec, counter } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { type MetricSpec, counter } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { RECEIVE_FIELDS, TRANSMIT_FIELDS, parseNetDev } from '../procfs/netdev.ts';
 import { readText } from '../read.ts';

@@ -1,6 +1,7 @@
 // node_os_info / node_os_version from the host's os-release under rootfs.
 import { z } from 'zod';
-import { type CollectorFactory, gauge } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { gauge } from '../../core/samples.ts';
 import { rootPath } from '../host-path.ts';
 import { osVersionNumber, parseOsRelease } from '../procfs/os-release.ts';
 import { readOptional } from '../read.ts';

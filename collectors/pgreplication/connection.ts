@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { durationMs } from '../../agent/duration.ts';
-import { redact, redactError } from '../../agent/redact.ts';
-import { Backoff } from './backoff.ts';
+import { durationMs } from '../../core/duration.ts';
+import { redact, redactError } from '../../core/redact.ts';
+import { Backoff } from '../../core/backoff.ts';
 import { type SslMode, parseDsn } from './dsn.ts';
 import { DEFAULTS, type PostgresTarget } from './options.ts';
 import { sslOption, tlsFailureReason } from './tls.ts';
+import { withTimeout } from '../../core/with-timeout.ts';
 
 /** Reconnect pacing: 0.5 s after the first failure, doubling, at most 30 s between attempts. */
 export const BACKOFF_INITIAL_MS = 500;
@@ -101,21 +102,17 @@ export class TargetConnection {
       () => undefined,
     );
     this.inFlight = settled.finally(() => (this.inFlight = undefined));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.spec.timeoutMs, 'timeout')));
     try {
-      const result = await Promise.race([attempt, deadline]);
-      if (result === 'timeout') {
+      const result = await withTimeout(attempt, this.spec.timeoutMs);
+      if (!result.done) {
         this.drop();
         throw new TargetError(`no answer within ${this.spec.timeoutMs} ms`);
       }
-      return result;
+      return result.value;
     } catch (err) {
       if (err instanceof TargetError) throw err;
       const tls = tlsFailureReason(err, this.spec);
       throw new TargetError(tls !== undefined ? redact(tls, this.secrets) : redactError(err, this.secrets));
-    } finally {
-      clearTimeout(timer);
     }
   }
 

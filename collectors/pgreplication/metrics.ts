@@ -1,7 +1,7 @@
 // The PostgreSQL replication families, declared as data. Every one carries `target` (the configured
 // target name). postgres_exporter's names where Vigil shares its meaning (pg_up, pg_replication_*,
 // pg_stat_replication_pg_wal_lsn_diff); `vigil_pg_` for the signals it does not have.
-import type { MetricSpec } from '../collector.ts';
+import type { MetricSpec } from '../../core/samples.ts';
 
 export const STANDBY_LABELS = ['target', 'application_name', 'client_addr', 'state', 'slot_name'] as const;
 export const SLOT_LABELS = ['target', 'slot_name', 'slot_type'] as const;

@@ -2,7 +2,7 @@
 // sslrootcert) or a `dsn`; the password from `passwordFile` (read at each connect) or `passwordEnv`
 // (an environment variable the agent resolves; components never read the environment) or the DSN.
 import { z } from 'zod';
-import { duration } from '../../agent/duration.ts';
+import { duration } from '../../core/duration.ts';
 import { type SslMode, SSL_MODES, parseDsn } from './dsn.ts';
 
 export const DEFAULTS = { host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', sslmode: 'prefer' as SslMode };

@@ -1,7 +1,7 @@
 // PostgreSQL replication, seen from each configured target: role, replica view, primary view and
 // health. Configured under the top-level `postgres:` key (a list of targets, not an on/off switch);
 // with no targets the agent does not create it at all.
-import type { Context } from '../../agent/component.ts';
+import type { Context } from '../../core/component.ts';
 import type { Collector, CollectorFactory } from '../collector.ts';
 import { PG_METRICS } from './metrics.ts';
 import { type PostgresOptions, postgresOptions } from './options.ts';

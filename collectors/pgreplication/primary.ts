@@ -2,7 +2,7 @@
 // each replication slot, byte lags against pg_current_wal_lsn(). pg_current_wal_lsn() fails during
 // recovery, so it is only called under CASE (as postgres_exporter does); on a standby both
 // statements return no rows.
-import { type Labels, type Sample, gauge } from '../collector.ts';
+import { type Labels, type Sample, gauge } from '../../core/samples.ts';
 import { M, WAL_STATUSES } from './metrics.ts';
 
 const CURRENT_LSN = 'WITH cur AS (SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END AS lsn)';

@@ -2,7 +2,7 @@
 // functions return NULL on a primary). pg_replication_lag_seconds keeps postgres_exporter's rule —
 // 0 when all received WAL is replayed — which reads 0 on a standby cut off from an idle primary;
 // the vigil_pg_* signals beside it do not have that blind spot.
-import { type Labels, type Sample, gauge } from '../collector.ts';
+import { type Labels, type Sample, gauge } from '../../core/samples.ts';
 import { M } from './metrics.ts';
 
 export const ROLE_AND_REPLICA_SQL = `SELECT

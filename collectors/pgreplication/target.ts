@@ -2,8 +2,8 @@
 // health series. Never throws: a down target is pg_up 0, a counted error, and one log line per state
 // change (down → up, up → down, role flips), not one per tick.
 import type { Logger } from 'pino';
-import { ErrorCode } from '../../agent/errors.ts';
-import { type Sample, counter, gauge } from '../collector.ts';
+import { ErrorCode } from '../../core/errors.ts';
+import { type Sample, counter, gauge } from '../../core/samples.ts';
 import { TargetConnection, TargetError, connectionSpec } from './connection.ts';
 import { M } from './metrics.ts';
 import type { PostgresTarget } from './options.ts';

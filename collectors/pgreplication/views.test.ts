@@ -1,6 +1,6 @@
 // The pure halves of the replica and primary views: rows in, samples out.
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../collector.ts';
+import type { Sample } from '../../core/samples.ts';
 import { valueOf } from '../testing.ts';
 import { M } from './metrics.ts';
 import { LabelCache, type SlotRow, type StandbyRow, primarySamples } from './primary.ts';

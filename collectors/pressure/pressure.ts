@@ -1,6 +1,7 @@
 // node_pressure_* from /proc/pressure (PSI). A kernel without PSI is "no data here", not an error.
 import { z } from 'zod';
-import { type CollectorFactory, counter, NO_LABELS } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { counter, NO_LABELS } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { parsePressure } from '../procfs/pressure.ts';
 import { readOptional } from '../read.ts';

@@ -1,6 +1,7 @@
 // The kernel's global counters from /proc/stat, under node_exporter's names.
 import { z } from 'zod';
-import { type CollectorFactory, type SampleKind, NO_LABELS } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { type SampleKind, NO_LABELS } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { type ProcStat, parseProcStat } from '../procfs/stat.ts';
 import { readText } from '../read.ts';

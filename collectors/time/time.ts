@@ -1,6 +1,7 @@
 // node_time_seconds, the time zone offset and the kernel's clock sources.
 import { z } from 'zod';
-import { type CollectorFactory, gauge, NO_LABELS } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { gauge, NO_LABELS } from '../../core/samples.ts';
 import { sysPath } from '../host-path.ts';
 import { readOptional } from '../read.ts';
 

@@ -1,7 +1,8 @@
 // node_uname_info from the kernel's own /proc/sys/kernel files (the same UTS facts uname(2) gives).
 import { machine } from 'node:os';
 import { z } from 'zod';
-import { type CollectorFactory, gauge } from '../collector.ts';
+import { type CollectorFactory } from '../collector.ts';
+import { gauge } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
 import { readText } from '../read.ts';
 

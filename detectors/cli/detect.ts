@@ -6,7 +6,7 @@
 // side (see eval/lanes.ts): each keeps its own states, their series share each model run.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { formatUserError, type UserError } from '../../agent/errors.ts';
+import { formatUserError, type UserError } from '../../core/errors.ts';
 import { type LaneHandler, scoreInLanes } from '../eval/lanes.ts';
 import { loadCliModel } from '../eval/model.ts';
 import { OutputFile } from '../eval/output-file.ts';

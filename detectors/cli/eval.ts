@@ -4,7 +4,7 @@
 // writes DIR/index.html with one chart per series. Labels: see detectors/eval/labels-file.ts.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatUserError, type UserError } from '../../agent/errors.ts';
+import { formatUserError, type UserError } from '../../core/errors.ts';
 import { detectorOptions } from '../config.ts';
 import { aggregate, countsAt, evaluateFile, type LabelSource } from '../eval/evaluate.ts';
 import { type EventCounts, figuresOf } from '../eval/event-metrics.ts';

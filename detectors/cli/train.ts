@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
-import { formatUserError, type UserError } from '../../agent/errors.ts';
+import { formatUserError, type UserError } from '../../core/errors.ts';
 import { TRAINING } from '../lstm/hyperparameters.ts';
 import { cardJson, cardMarkdown } from '../lstm/model-card.ts';
 import { runTraining } from '../lstm/training-run.ts';

@@ -1,4 +1,4 @@
-import { ErrorCode, type UserError } from '../../agent/errors.ts';
+import { ErrorCode, type UserError } from '../../core/errors.ts';
 
 /** Unreadable training data: names the file (and line for text files) with a one-line reason. */
 export class DataError extends Error implements UserError {

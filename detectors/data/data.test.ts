@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import { parseCsv } from './csv.ts';
 import { parseNpy } from './npy.ts';
 import { columnsOf, readNpz } from './npz.ts';

@@ -1,7 +1,7 @@
 // Scores every input file and counts events against the labels: the core of `vigil eval` and of the
 // tuning-data evaluation behind DETECTION.md (which compares the model with the baseline).
 import path from 'node:path';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import type { BatchScorer } from './batch-scorer.ts';
 import { addCounts, countEvents, emptyCounts, type EventCounts } from './event-metrics.ts';
 import { InputError } from './input-error.ts';

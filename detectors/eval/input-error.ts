@@ -1,5 +1,5 @@
 // Errors in what users hand to `vigil detect` and `vigil eval`: a code, the place (file:line), one line of reason.
-import { type ErrorCode, type UserError } from '../../agent/errors.ts';
+import { type ErrorCode, type UserError } from '../../core/errors.ts';
 
 export class InputError extends Error implements UserError {
   readonly code: ErrorCode;

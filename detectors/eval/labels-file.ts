@@ -6,7 +6,7 @@
 // Passing --labels the same path as --input (or a directory) uses the labels inside the data instead:
 // a `label` column, an .npz `test_label` array, JumpStarter's `test_label/` files.
 import { readFile } from 'node:fs/promises';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import { InputError } from './input-error.ts';
 
 export interface LabelledWindow {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import { DataError } from '../data/data-error.ts';
 import { readNpz } from '../data/npz.ts';
 import { csvRows, csvShape, type Row } from './csv-rows.ts';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
-import { ErrorCode, type UserError } from '../../agent/errors.ts';
+import { ErrorCode, type UserError } from '../../core/errors.ts';
 import { INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
 import { layoutOf, type LstmModel } from './params.ts';
 

@@ -1,6 +1,6 @@
 // The detector stage's families, declared as data. vigil_anomaly_score and vigil_anomaly carry
 // `metric` (the monitored series' name) and that series' own labels (device, mountpoint, target, …).
-import type { MetricSpec } from '../../collectors/collector.ts';
+import type { MetricSpec } from '../../core/samples.ts';
 import { MONITORED_LABELS } from '../series/monitored-series.ts';
 
 export const DM = {

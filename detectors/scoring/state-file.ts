@@ -2,9 +2,10 @@
 // recent raw history, in <stateDir>/detector/state.json. Written crash-safe (temp file, fsync,
 // rename, fsync of the directory): a crash leaves the old file or the new one, never half of one.
 // Float arrays are stored as base64 of their bytes: exact, and 3× smaller than JSON numbers.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/write-file-atomic.ts';
 import path from 'node:path';
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import { CALIBRATION_BINS } from './calibrator.ts';
 import type { SeriesState } from './series-state.ts';
 
@@ -112,28 +113,7 @@ export const stateFilePath = (stateDir: string): string => path.join(stateDir, '
 /** Writes the state crash-safe. */
 export async function saveState(file: string, window: number, series: readonly PersistedSeries[], now: number): Promise<void> {
   const body: StateJson = { format: FORMAT, window, savedAt: now, series: series.map(toJson) };
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(body));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  // The rename itself is durable only once the directory is synced.
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomic(file, JSON.stringify(body));
 }
 
 export type LoadResult = { ok: true; series: PersistedSeries[] } | { ok: false; reason: string; missing: boolean };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counter, gauge } from '../../collectors/collector.ts';
+import { counter, gauge } from '../../core/samples.ts';
 import { MonitoredSeries } from './monitored-series.ts';
 
 const snap = (t: number, samples: ReturnType<typeof counter>[]) => ({ timestamp: t * 1000, samples });

@@ -2,8 +2,8 @@
 // something on any host (a byte counter's raw value only ever grows; its rate is what can be odd).
 // Rates come from successive snapshots; a counter that went backwards (reset, reboot) yields no
 // point for that tick rather than a huge negative rate.
-import type { Labels, Sample } from '../../collectors/collector.ts';
-import type { Snapshot } from '../../agent/snapshot.ts';
+import type { Labels, Sample } from '../../core/samples.ts';
+import type { Snapshot } from '../../core/snapshot.ts';
 import { type SeriesSelector, matchesAny, seriesKey } from './selector.ts';
 
 /** One monitored series' value in one tick. */

@@ -1,5 +1,5 @@
 // Selecting series by metric name and exact label values (the config's detector.series.include/exclude).
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 
 export interface SeriesSelector {
   readonly metric: string;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Alert, TickOutput } from '../../agent/tick-output.ts';
+import type { Alert, TickOutput } from '../../core/tick-output.ts';
 import { alertingOptions } from '../../alerts/config.ts';
 import { AlertmanagerSink } from './alertmanager-sink.ts';
 import { alertsUrl, displayUrl } from './client.ts';

@@ -2,11 +2,11 @@
 // for every configured Alertmanager; each has its own queue and sender, so a slow or dead one delays
 // nobody. send() only queues.
 import type { Logger } from 'pino';
-import type { SinkContext } from '../../agent/component.ts';
-import { durationMs } from '../../agent/duration.ts';
-import type { TickOutput } from '../../agent/tick-output.ts';
+import type { SinkContext } from '../../core/component.ts';
+import { durationMs } from '../../core/duration.ts';
+import type { TickOutput } from '../../core/tick-output.ts';
 import type { AlertingConfig } from '../../alerts/config.ts';
-import { counter, gauge, type MetricSpec, type Sample } from '../../collectors/collector.ts';
+import { counter, gauge, type MetricSpec, type Sample } from '../../core/samples.ts';
 import type { Sink } from '../sink.ts';
 import { AlertmanagerClient } from './client.ts';
 import { DeliveryQueue, type PostTarget, type QueueOptions } from './delivery-queue.ts';

@@ -2,8 +2,8 @@
 // maxBatchSize), sent in order; a failed batch stays at the head and is retried with exponential
 // backoff; when the queue is full the oldest alerts are dropped and counted. push() never waits.
 import type { Logger } from 'pino';
-import { ErrorCode } from '../../agent/errors.ts';
-import { Backoff } from '../../collectors/pgreplication/backoff.ts';
+import { ErrorCode } from '../../core/errors.ts';
+import { Backoff } from '../../core/backoff.ts';
 import type { PostableAlert } from './resend.ts';
 
 export const MAX_BATCH = 64;

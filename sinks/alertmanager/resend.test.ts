@@ -1,6 +1,6 @@
 // Prometheus' send rules: when each alert goes to Alertmanager and with which endsAt.
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../agent/tick-output.ts';
+import type { Alert } from '../../core/tick-output.ts';
 import { ResendSchedule } from './resend.ts';
 
 const S = 1000;

@@ -2,7 +2,7 @@
 // and manager.go sendAlerts): never pending ones; a firing alert when it starts firing and then every
 // resend delay, valid until now + 4 × max(resend delay, evaluation interval); a resolved one as soon
 // as it resolves and then every resend delay while the rule manager keeps it (15 min).
-import type { Alert } from '../../agent/tick-output.ts';
+import type { Alert } from '../../core/tick-output.ts';
 import { fingerprint } from '../../alerts/rules/alerting-rule.ts';
 
 /** Alertmanager's postableAlert (API v2). */

@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { SinkContext } from '../../agent/component.ts';
-import { durationMs } from '../../agent/duration.ts';
-import { ErrorCode, formatUserError } from '../../agent/errors.ts';
-import type { TickOutput } from '../../agent/tick-output.ts';
-import type { MetricSpec, Sample } from '../../collectors/collector.ts';
+import type { SinkContext } from '../../core/component.ts';
+import { durationMs } from '../../core/duration.ts';
+import { ErrorCode, formatUserError } from '../../core/errors.ts';
+import type { TickOutput } from '../../core/tick-output.ts';
+import type { MetricSpec, Sample } from '../../core/samples.ts';
 import type { KafkaConfig } from '../config.ts';
 import type { Sink } from '../sink.ts';
 import { BoundedBuffer } from './bounded-buffer.ts';
@@ -17,6 +17,8 @@ import { clientOptions } from './client-config.ts';
 import { kafkaLogLevel, pinoLogCreator } from './kafka-logger.ts';
 import { MessageEncoder, type QueuedMessage } from './messages.ts';
 import { KAFKA_METRICS, KafkaSamples } from './metrics.ts';
+import { Backoff } from '../../core/backoff.ts';
+import { withTimeout } from '../../core/with-timeout.ts';
 
 /** Kafka's default message.max.bytes is ~1 MB per record batch; uncompressed batches stay under it. */
 const MAX_REQUEST_BYTES = 1_000_000;
@@ -113,9 +115,7 @@ export class KafkaSink implements Sink {
     this.stopping = true;
     this.wake?.();
     const deadlineMs = durationMs(this.config.flushTimeout);
-    let timer: NodeJS.Timeout | undefined;
-    const flushed = this.loop === undefined || (await Promise.race([this.loop.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), deadlineMs)))]));
-    clearTimeout(timer);
+    const flushed = this.loop === undefined || (await withTimeout(this.loop, deadlineMs)).done;
     this.abandoned = true;
     this.wake?.();
     // What did not go out by the deadline is given up and counted (the in-flight batch included).
@@ -134,7 +134,7 @@ export class KafkaSink implements Sink {
   }
 
   private async deliver(kafka: Kafka): Promise<void> {
-    let delayMs = 0;
+    const backoff = new Backoff(BACKOFF_INITIAL_MS, BACKOFF_MAX_MS);
     const batch: QueuedMessage[] = [];
     for (;;) {
       if (this.abandoned) return;
@@ -143,10 +143,9 @@ export class KafkaSink implements Sink {
         await this.sleep(Number.POSITIVE_INFINITY);
         continue;
       }
-      if (delayMs > 0) {
-        await this.sleep(delayMs);
-        // During shutdown one more attempt is made at once; stop()'s deadline bounds the whole flush.
-        if (this.stopping && delayMs > 0) delayMs = 0;
+      if (backoff.currentDelayMs > 0) {
+        // stop() ends this wait, so one more attempt is made at once; stop()'s deadline bounds the flush.
+        await this.sleep(backoff.currentDelayMs);
       } else if (this.lingerMs > 0 && !this.stopping && this.buffer.length < this.config.maxBatchMessages) {
         await this.sleep(this.lingerMs);
       }
@@ -164,7 +163,7 @@ export class KafkaSink implements Sink {
         for (const m of batch) this.sentByTopic.set(m.topic, (this.sentByTopic.get(m.topic) ?? 0) + 1);
         this.inFlight = [];
         this.inFlightBytes = 0;
-        delayMs = 0;
+        backoff.succeeded();
         this.delivered();
       } catch (err) {
         // Back to the front of the queue; if newer messages filled it meanwhile, these oldest are dropped.
@@ -172,8 +171,8 @@ export class KafkaSink implements Sink {
         this.inFlight = [];
         this.inFlightBytes = 0;
         this.errors++;
-        delayMs = delayMs === 0 ? BACKOFF_INITIAL_MS : Math.min(BACKOFF_MAX_MS, delayMs * 2);
-        this.failed(err as Error, delayMs);
+        backoff.failed(Date.now());
+        this.failed(err as Error, backoff.currentDelayMs);
         // A fresh producer (new producer id) after a failure: the old one's sequence state may be stale.
         const old = this.producer;
         this.producer = undefined;

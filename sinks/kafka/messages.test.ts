@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TickOutput } from '../../agent/tick-output.ts';
-import { counter, gauge } from '../../collectors/collector.ts';
+import type { TickOutput } from '../../core/tick-output.ts';
+import { counter, gauge } from '../../core/samples.ts';
 import { kafkaMessageValidator } from '../../test/peers/kafka.ts';
 import { MessageEncoder, type QueuedMessage } from './messages.ts';
 

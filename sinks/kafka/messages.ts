@@ -2,8 +2,8 @@
 // Metric samples go out as one message per metric family per tick: a node emits a few hundred families
 // and a few thousand samples per tick, and one message per sample would repeat the envelope (node,
 // timestamp, name, kind) thousands of times and cost the broker as many records (see BENCHMARKS.md).
-import type { Labels, Sample } from '../../collectors/collector.ts';
-import type { AlertTransition, AnomalyScore, TickOutput } from '../../agent/tick-output.ts';
+import type { Labels, Sample } from '../../core/samples.ts';
+import type { AlertTransition, AnomalyScore, TickOutput } from '../../core/tick-output.ts';
 import type { Sized } from './bounded-buffer.ts';
 
 export const SCHEMA_VERSION = 1;

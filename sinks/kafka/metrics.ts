@@ -1,5 +1,5 @@
 // The Kafka sink's own health, declared as data; the agent adds the samples to every tick's snapshot.
-import { counter, gauge, type MetricSpec, NO_LABELS, type Sample } from '../../collectors/collector.ts';
+import { counter, gauge, type MetricSpec, NO_LABELS, type Sample } from '../../core/samples.ts';
 
 export const KAFKA_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_kafka_messages_sent_total', help: 'Messages the Kafka brokers acknowledged (acks=all), by topic.', kind: 'counter', labels: ['topic'] },

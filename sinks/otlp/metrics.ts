@@ -1,5 +1,5 @@
 // The OTLP sink's own health, declared as data; the agent adds the samples to every tick's snapshot.
-import { counter, type MetricSpec, type Sample } from '../../collectors/collector.ts';
+import { counter, type MetricSpec, type Sample } from '../../core/samples.ts';
 import type { Signal } from './settings.ts';
 
 export const OTLP_METRICS: readonly MetricSpec[] = [

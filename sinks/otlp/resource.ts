@@ -3,7 +3,7 @@
 // k8s.node.name comes from NODE_NAME (the downward API) through ctx.nodeName, only when it is set.
 import { hostname } from 'node:os';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { VERSION } from '../../agent/version.ts';
+import { VERSION } from '../../core/version.ts';
 import { parseKeyValueList } from './settings.ts';
 
 export interface ResourceInputs {

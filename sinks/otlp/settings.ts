@@ -1,7 +1,7 @@
 // Where and how the OTLP sink exports, resolved the standard way: the config file when it sets a
 // value, else the OTEL_EXPORTER_OTLP_* variables (signal-specific before generic), else the OTLP
 // defaults. Pure: the environment comes in as an argument (the agent passes ctx.env).
-import { durationMs } from '../../agent/duration.ts';
+import { durationMs } from '../../core/duration.ts';
 import { OTLP_PROTOCOLS, type OtlpConfig, type OtlpProtocol } from '../config.ts';
 
 export type Signal = 'metrics' | 'traces';

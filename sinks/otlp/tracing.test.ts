@@ -5,7 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { collectAll, runningCollector } from '../../agent/collect.ts';
-import { gauge } from '../../collectors/collector.ts';
+import { gauge } from '../../core/samples.ts';
 
 describe('collector spans', () => {
   it('makes one child span per collector under the tick span, with failures marked as errors', async () => {

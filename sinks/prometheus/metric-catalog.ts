@@ -1,5 +1,5 @@
 // Looks up a family's help text and type by name, across every declared metric.
-import type { DynamicMetricSpec, MetricSpec } from '../../collectors/collector.ts';
+import type { DynamicMetricSpec, MetricSpec } from '../../core/samples.ts';
 
 export class MetricCatalog {
   private readonly byName = new Map<string, MetricSpec>();

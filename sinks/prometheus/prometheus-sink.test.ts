@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { counter, gauge } from '../../collectors/collector.ts';
-import { tickOf } from '../../agent/tick-output.ts';
+import { counter, gauge } from '../../core/samples.ts';
+import { tickOf } from '../../core/tick-output.ts';
 import { MetricCatalog } from './metric-catalog.ts';
 import { PrometheusSink } from './prometheus-sink.ts';
 

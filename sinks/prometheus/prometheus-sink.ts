@@ -3,7 +3,7 @@
 // node_exporter compatibility: no otel_scope_name label and no target_info family.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { TickOutput } from '../../agent/tick-output.ts';
+import type { TickOutput } from '../../core/tick-output.ts';
 import type { Sink } from '../sink.ts';
 import type { MetricCatalog } from './metric-catalog.ts';
 import { SnapshotMetricProducer } from './snapshot-producer.ts';

@@ -12,7 +12,7 @@ import {
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
-import type { Snapshot } from '../../agent/snapshot.ts';
+import type { Snapshot } from '../../core/snapshot.ts';
 import type { MetricCatalog } from './metric-catalog.ts';
 
 const SCOPE = { name: 'vigil' };

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import { writeTestModel } from '../../detectors/eval/testing/test-model.ts';
 import { evalCommand } from '../../detectors/cli/eval.ts';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../agent/errors.ts';
+import { ErrorCode } from '../../core/errors.ts';
 import { type AgentPeer, type LogEvent, startAgent } from '../peers/agent.ts';
 import { MONITOR_USER, type PgPair, startPrimaryReplica } from '../peers/postgres.ts';
 import { type Exposition, parsePromText } from '../peers/prom-text.ts';

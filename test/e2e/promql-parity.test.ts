@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import type { Labels } from '../../collectors/collector.ts';
+import type { Labels } from '../../core/samples.ts';
 import type { HistoryReader, QueryValue, SeriesView } from '../../alerts/engine/api.ts';
 import { compileExpr, parseSeriesLabels } from '../../alerts/engine/compile.ts';
 import { parseDuration } from '../../alerts/engine/literals.ts';

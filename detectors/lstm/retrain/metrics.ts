@@ -1,4 +1,4 @@
-import type { MetricSpec } from '../../../collectors/collector.ts';
+import type { MetricSpec } from '../../../core/samples.ts';
 
 export const RETRAIN_OUTCOMES = ['swapped', 'rejected', 'failed'] as const;
 export type RetrainOutcomeKind = (typeof RETRAIN_OUTCOMES)[number];

@@ -8,8 +8,8 @@ import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { counter, gauge, NO_LABELS, type MetricSpec, type Sample } from '../../../collectors/collector.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { counter, gauge, NO_LABELS, type MetricSpec, type Sample } from '../../../core/samples.ts';
+import { writeFileAtomic } from '../../../core/write-file-atomic.ts';
 import { DEFAULT_FINE_TUNE, type FineTuneRequest, type FineTuneSettings } from './fine-tune.ts';
 import { RETRAIN_METRICS, RETRAIN_OUTCOMES, type RetrainOutcomeKind } from './metrics.ts';
 import { resolveSchedule } from './schedule.ts';
@@ -172,9 +172,9 @@ export class Retrainer {
     await mkdir(this.#dir, { recursive: true });
     const file = `vigil-lstm-${version}.onnx`;
     const path = join(this.#dir, file);
-    await writeFileAtomic(path, bytes);
+    await writeFileAtomic(path, bytes, { mode: 0o644 });
     const previous = this.#modelPath;
-    await writeFileAtomic(join(this.#dir, POINTER), `${JSON.stringify({ current: file, previous })}\n`);
+    await writeFileAtomic(join(this.#dir, POINTER), `${JSON.stringify({ current: file, previous })}\n`, { mode: 0o644 });
     const keep = new Set([file, basename(previous)]);
     for (const name of await readdir(this.#dir)) {
       if (name.endsWith('.onnx') && !keep.has(name)) await rm(join(this.#dir, name), { force: true });

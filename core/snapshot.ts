@@ -1,4 +1,4 @@
-import type { Sample } from '../collectors/collector.ts';
+import type { Sample } from './samples.ts';
 
 /** The immutable result of one tick's collection: every later stage reads the same moment. */
 export interface Snapshot {

@@ -1,6 +1,6 @@
 // What one tick hands to the sinks: the snapshot (collected samples plus the detector's and the rule
 // engine's own series) and the structured events some sinks stream as such (Kafka, Alertmanager).
-import type { Labels } from '../collectors/collector.ts';
+import type { Labels } from './samples.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /** The detector's verdict on one monitored series in one tick. */
