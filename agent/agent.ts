@@ -26,6 +26,7 @@ import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
 import { TickScheduler } from './tick-scheduler.ts';
 import { VERSION } from '../core/version.ts';
+import { logFailure } from '../core/log-failure.ts';
 
 export interface AgentOptions {
   readonly config: Config;
@@ -103,7 +104,7 @@ export class Agent {
     });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.tick(), () =>
       this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
-      (err) => this.logger.error({ err: (err as Error).message }, 'tick failed'),
+      (err) => logFailure(this.logger, 'error', ErrorCode.TICK_FAILED, err, 'tick failed'),
     );
   }
 
@@ -205,7 +206,7 @@ export class Agent {
         try {
           sink.send(output);
         } catch (err) {
-          this.logger.error({ sink: sink.name, err: (err as Error).message }, 'sink failed to accept a snapshot');
+          logFailure(this.logger, 'error', ErrorCode.SINK_FAILED, err, 'sink failed to accept a snapshot', { sink: sink.name });
         }
       }
       sendSpan.end();

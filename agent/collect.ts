@@ -7,6 +7,7 @@ import type { Sample } from '../core/samples.ts';
 import { ErrorCode } from '../core/errors.ts';
 import type { CollectorOutcome } from './self-metrics.ts';
 import { withTimeout } from '../core/with-timeout.ts';
+import { logFailure } from '../core/log-failure.ts';
 
 export interface RunningCollector {
   readonly name: string;
@@ -69,7 +70,7 @@ export async function collectAll(collectors: readonly RunningCollector[], timeou
     if (r.status === 'fulfilled') {
       for (const s of r.value) samples.push(s);
     } else {
-      logger.warn({ code: ErrorCode.COLLECTOR_FAILED, collector: rc.name, err: (r.reason as Error).message }, 'collector failed');
+      logFailure(logger, 'warn', ErrorCode.COLLECTOR_FAILED, r.reason, 'collector failed', { collector: rc.name });
     }
   });
   return samples;

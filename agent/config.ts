@@ -12,8 +12,7 @@ import { detectorOptions } from '../detectors/config.ts';
 import { sinksOptions } from '../sinks/config.ts';
 import { duration, durationMs } from '../core/duration.ts';
 import { ErrorCode, type UserError } from '../core/errors.ts';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+import { LOG_LEVELS } from './logger.ts';
 
 /** "host:port" or "[v6]:port"; an empty host means every interface. */
 export function parseListen(text: string): { host: string; port: number } | undefined {

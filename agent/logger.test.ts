@@ -18,7 +18,9 @@ async function runBlocked(mode: 'bounded' | 'unbounded', waitMs: number): Promis
 
 describe('logger exit with an unread stdout', () => {
   it('with a reader, flushLogs waits until the last line is written', async () => {
-    const child = spawn(process.execPath, [SCRIPT, 'bounded'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // A generous flush timeout: on a loaded machine 2 MB through a pipe can take longer than the
+    // agent's own 300 ms; this case proves that nothing is lost while the writes go on, not the bound.
+    const child = spawn(process.execPath, [SCRIPT, 'bounded', '8000'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // 'close', not 'exit': 'exit' can come before the last chunks of stdout have been read.

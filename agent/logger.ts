@@ -4,6 +4,9 @@ import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 
+/** pino's levels, as `logLevel` and `--log-level` accept them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const REDACTED_KEYS = ['password', 'passwd', 'token', 'secret', 'authorization', 'dsn', 'connectionString'];
 
 /**

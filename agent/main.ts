@@ -10,6 +10,7 @@ import { redactConfig } from '../core/redact.ts';
 import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
 import { VERSION } from '../core/version.ts';
+import { LOG_LEVELS } from './logger.ts';
 
 /** Exit status for "the input (config, rules, flags) is invalid". */
 const EXIT_INVALID = 2;
@@ -53,7 +54,7 @@ function addRunFlags(cmd: Command): Command {
     .option('-c, --config <file>', 'YAML config file (default: $VIGIL_CONFIG, else embedded defaults)')
     .option('--listen <host:port>', 'address of /metrics, /healthz, /readyz')
     .option('--interval <duration>', 'tick interval, e.g. 10s')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
     .option('--state-dir <dir>', 'directory for state that survives restarts')
     .option('--path.procfs <dir>', 'procfs mountpoint (node_exporter meaning)')
     .option('--path.sysfs <dir>', 'sysfs mountpoint')

@@ -15,6 +15,7 @@ import { loadRuleFiles } from './rules/load-rules.ts';
 import { RULE_METRICS, RuleManager } from './rules/rule-manager.ts';
 import { loadRunbooks, runbookViewScriptProblem, shippedRunbooksDir } from './runbooks/render.ts';
 import { RUNBOOK_VIEW_METRICS, RunbookViews } from './runbooks/views.ts';
+import { logFailure } from '../core/log-failure.ts';
 
 export interface AlertingStage {
   /** The families this stage adds to snapshots (ALERTS, ALERTS_FOR_STATE, vigil_rule_*, vigil_runbook_views_total). */
@@ -92,7 +93,7 @@ class RuleStage implements AlertingStage {
       return { samples: [...this.manager.samples(), ...this.views.samples()], alerts: this.lastAlerts, transitions };
     } catch (err) {
       // The contract: never throw into the tick. A failure here is a programmer error; it is logged.
-      this.ctx.logger.error({ err: (err as Error).message }, 'alert evaluation failed');
+      logFailure(this.ctx.logger, 'error', ErrorCode.ALERT_EVALUATION_FAILED, err, 'alert evaluation failed');
       return { samples: [], alerts: this.lastAlerts, transitions };
     }
   }
@@ -117,7 +118,7 @@ class RuleStage implements AlertingStage {
         await saveAlertState(this.stateFile, this.manager.snapshotState(), now);
         await this.history.save(this.historyFile);
       } catch (err) {
-        this.ctx.logger.warn({ code: ErrorCode.ALERT_STATE_IO, err: (err as Error).message }, 'alert state could not be saved');
+        logFailure(this.ctx.logger, 'warn', ErrorCode.ALERT_STATE_IO, err, 'alert state could not be saved');
       } finally {
         this.persisting = undefined;
       }
@@ -154,10 +155,10 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   try {
     runbooks = loadRunbooks(shippedRunbooksDir());
   } catch (err) {
-    ctx.logger.warn({ err: (err as Error).message }, 'runbooks cannot be loaded; /runbooks/ serves none');
+    logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, err, 'runbooks cannot be loaded; /runbooks/ serves none');
   }
   const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
-  if (scriptProblem !== undefined) ctx.logger.warn({ err: scriptProblem }, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
+  if (scriptProblem !== undefined) logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, scriptProblem, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
   return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention), runbooks, durationMs(config.persistInterval), ctx) };
 }

@@ -10,6 +10,18 @@ export const ErrorCode = {
   LISTEN_FAILED: 'VIGIL_ERR_LISTEN_FAILED',
   /** A collector failed or timed out in one tick (the tick goes on without it). */
   COLLECTOR_FAILED: 'VIGIL_ERR_COLLECTOR_FAILED',
+  /** A tick failed as a whole (a bug: every stage catches its own failures); the next tick runs as usual. */
+  TICK_FAILED: 'VIGIL_ERR_TICK_FAILED',
+  /** A sink threw when handed a tick (a bug: sinks queue and never throw); the other sinks still got it. */
+  SINK_FAILED: 'VIGIL_ERR_SINK_FAILED',
+  /** statfs of a mount point did not answer in collectors.filesystem.mountTimeout; the mount is skipped until it does. */
+  MOUNT_STUCK: 'VIGIL_ERR_MOUNT_STUCK',
+  /** The alerting stage failed in one tick (the previous alerts are kept and re-sent). */
+  ALERT_EVALUATION_FAILED: 'VIGIL_ERR_ALERT_EVALUATION_FAILED',
+  /** The runbooks (or the runbook page script) cannot be loaded; /runbooks/ serves what it can. */
+  RUNBOOKS_UNAVAILABLE: 'VIGIL_ERR_RUNBOOKS_UNAVAILABLE',
+  /** An Alertmanager's TLS or auth options cannot be used (a file unreadable); that Alertmanager is off. */
+  ALERTMANAGER_CONFIG: 'VIGIL_ERR_ALERTMANAGER_CONFIG',
   /** A tick was still running when the next one was due; that next one was skipped. */
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
   /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */

@@ -20,6 +20,7 @@ import { type MonitoredPoint, MonitoredSeries } from './series/monitored-series.
 import { defaultModelPath } from './scoring/model-path.ts';
 import { RawHistory } from './scoring/raw-history.ts';
 import * as RetrainerModule from './lstm/retrain/retrainer.ts';
+import { logFailure } from '../core/log-failure.ts';
 
 export interface DetectorStage {
   /** The families this stage adds to snapshots (vigil_anomaly_score, vigil_detector_up, …). */
@@ -120,7 +121,7 @@ class LstmDetectorStage implements DetectorStage {
           predictor = await this.load(retrained);
           path = retrained;
         } catch (e) {
-          this.ctx.logger.warn({ code: ErrorCode.MODEL_INVALID, where: retrained, reason: (e as Error).message }, 'retrained model could not be loaded; using the configured one');
+          logFailure(this.ctx.logger, 'warn', ErrorCode.MODEL_INVALID, e, 'retrained model could not be loaded; using the configured one', { where: retrained });
           predictor = await this.load(configured);
         }
       } else {
@@ -128,10 +129,10 @@ class LstmDetectorStage implements DetectorStage {
       }
     } catch (e) {
       const err = e as Error & { code?: string; where?: string };
-      this.ctx.logger.error(
-        { code: err.code ?? ErrorCode.MODEL_INVALID, where: err.where ?? path, reason: err.message },
-        'detector model could not be loaded; anomaly detection is off (vigil_detector_up 0), everything else keeps running',
-      );
+      const code = (Object.values(ErrorCode) as string[]).includes(err.code ?? '') ? (err.code as ErrorCode) : ErrorCode.MODEL_INVALID;
+      logFailure(this.ctx.logger, 'error', code, err, 'detector model could not be loaded; anomaly detection is off (vigil_detector_up 0), everything else keeps running', {
+        where: err.where ?? path,
+      });
       return;
     }
     this.scorer = new Scorer(predictor, this.config.warmup);
@@ -157,7 +158,7 @@ class LstmDetectorStage implements DetectorStage {
       });
       this.retrainer.start();
     } catch (e) {
-      this.ctx.logger.error({ code: ErrorCode.CONFIG_INVALID, where: 'detector.retrain.schedule', reason: (e as Error).message }, 'retraining is off');
+      logFailure(this.ctx.logger, 'error', ErrorCode.CONFIG_INVALID, e, 'retraining is off', { where: 'detector.retrain.schedule' });
     }
   }
 
@@ -188,7 +189,7 @@ class LstmDetectorStage implements DetectorStage {
     const loaded = await loadState(this.stateFile, window);
     if (!loaded.ok) {
       if (!loaded.missing) {
-        this.ctx.logger.warn({ code: ErrorCode.DETECTOR_STATE_INVALID, where: this.stateFile, reason: loaded.reason }, 'detector state ignored; series start a new warm-up');
+        logFailure(this.ctx.logger, 'warn', ErrorCode.DETECTOR_STATE_INVALID, loaded.reason, 'detector state ignored; series start a new warm-up', { where: this.stateFile });
       }
       return;
     }
@@ -215,7 +216,7 @@ class LstmDetectorStage implements DetectorStage {
       return await this.scoreWith(scorer, snapshot);
     } catch (e) {
       // A model that fails at run time (not at load): no scores this tick, and say so.
-      this.ctx.logger.error({ code: ErrorCode.MODEL_INVALID, reason: (e as Error).message }, 'detector failed in this tick');
+      logFailure(this.ctx.logger, 'error', ErrorCode.MODEL_INVALID, e, 'detector failed in this tick');
       return { samples: [gauge(DM.up, {}, 0)], anomalies: [] };
     }
   }
@@ -314,7 +315,7 @@ class LstmDetectorStage implements DetectorStage {
     // One write at a time: a stop during a periodic save waits for it, then writes the latest.
     await this.saving;
     const write = saveState(this.stateFile, scorer.window, this.persisted(), this.ctx.now()).catch((e: unknown) => {
-      this.ctx.logger.warn({ code: ErrorCode.DETECTOR_STATE_INVALID, where: this.stateFile, reason: (e as Error).message }, 'detector state could not be saved');
+      logFailure(this.ctx.logger, 'warn', ErrorCode.DETECTOR_STATE_INVALID, e, 'detector state could not be saved', { where: this.stateFile });
     });
     this.saving = write;
     await write;

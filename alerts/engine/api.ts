@@ -57,3 +57,6 @@ export interface HistoryReader {
   /** Series with this metric name (labels include __name__), with their points in time order. */
   seriesOf(metricName: string): Iterable<SeriesView>;
 }
+
+/** How far back an instant selector looks for a sample (Prometheus' --query.lookback-delta default). */
+export const LOOKBACK_DELTA_MS = 5 * 60_000;

@@ -2,6 +2,7 @@
 // checks follow Prometheus 2.42's parser; constructs the agent cannot evaluate are compile errors
 // with a one-line reason, so a rule file fails at load, not at 3 a.m.
 import { parser } from '@prometheus-io/lezer-promql';
+import { LOOKBACK_DELTA_MS } from './api.ts';
 import type { CompiledExpr, ExprError, HistoryReader, QueryValue } from './api.ts';
 import type {
   AggregateOp, BinaryOp, Cardinality, Expr, FunctionName, MatrixSelectorNode, ValueType, VectorMatching, VectorSelectorNode,
@@ -14,8 +15,6 @@ import { translateGoRegex } from './regex.ts';
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
-/** Prometheus' default lookback delta for instant selectors. */
-export const LOOKBACK_DELTA_MS = 5 * 60_000;
 
 export type CompileResult = { ok: true; expr: CompiledExpr } | { ok: false; errors: ExprError[] };
 

@@ -11,9 +11,9 @@ import { goMax, goMin } from './gomath.ts';
 import { assertUniqueLabelSets, dropMetricName, withLabels } from './labels.ts';
 import { matchesAll } from './matchers.ts';
 import { RANGE_FUNCTIONS, type RangeContext, type RangePoints, isRangeFunction } from './range-functions.ts';
-import { translateGoRegex } from './regex.ts';
+import { expandRegexReplacement, translateGoRegex } from './regex.ts';
+import { LOOKBACK_DELTA_MS } from './api.ts';
 
-const LOOKBACK_DELTA_MS = 5 * 60_000;
 
 interface Ctx {
   readonly history: HistoryReader;
@@ -249,30 +249,10 @@ function labelReplace(node: CallNode, ctx: Ctx): VectorSample[] {
   return vector(node.args[0] as Expr, ctx).map((s) => {
     const m = re.exec(s.labels[src] ?? '');
     if (m === null) return s;
-    return { labels: withLabels(s.labels, { [dst]: expandTemplate(repl, m) }), value: s.value };
+    return { labels: withLabels(s.labels, { [dst]: expandRegexReplacement(repl, m) }), value: s.value };
   });
 }
 
-/** Go's Regexp.Expand: $1, ${1}, $name, ${name}; a name is as long as possible; $$ is a dollar. */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const ch = template[i];
-    if (ch !== '$') { out += ch; continue; }
-    const rest = template.slice(i + 1);
-    if (rest.startsWith('$')) { out += '$'; i++; continue; }
-    const braced = /^\{([A-Za-z0-9_]+)\}/.exec(rest);
-    const bare = /^[A-Za-z0-9_]+/.exec(rest);
-    const name = braced?.[1] ?? bare?.[0];
-    if (name === undefined) { out += '$'; continue; }
-    i += (braced?.[0] ?? bare?.[0] ?? '').length;
-    let num = -1;
-    if (/^\d+$/.test(name) && !(name.length > 1 && name.startsWith('0')) && name.length <= 8) num = Number(name);
-    if (num >= 0) out += m[num] ?? '';
-    else out += m.groups?.[name] ?? '';
-  }
-  return out;
-}
 
 /** absent()'s labels: the selector's equality matchers, minus names matched more than once or otherwise. */
 function absentLabels(arg: Expr): Labels {

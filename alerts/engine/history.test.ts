@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -139,8 +139,11 @@ describe('HistoryStore', () => {
     it('leaves the previous file whole when it cannot write (temp file, then rename)', async () => {
       const h = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
       h.append(tick(0, { a: 1 }));
-      const file = path.join(dir, 'missing-dir', 'h');
+      // A directory where the file should be: the final rename cannot replace it.
+      const file = path.join(dir, 'occupied');
+      await mkdir(path.join(file, 'inside'), { recursive: true });
       await expect(h.save(file)).rejects.toBeInstanceOf(HistoryFileError);
+      expect(await readdir(dir)).toEqual(['occupied']);
     });
   });
 });

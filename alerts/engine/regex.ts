@@ -120,3 +120,24 @@ function charClass(c: Cursor): { text: string } | { error: string } {
   c.i++;
   return { text: text + ']' };
 }
+
+/** Go's Regexp.Expand: $1, ${1}, $name, ${name}; a name is as long as possible; $$ is a dollar. */
+export function expandRegexReplacement(template: string, m: RegExpExecArray): string {
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i];
+    if (ch !== '$') { out += ch; continue; }
+    const rest = template.slice(i + 1);
+    if (rest.startsWith('$')) { out += '$'; i++; continue; }
+    const braced = /^\{([A-Za-z0-9_]+)\}/.exec(rest);
+    const bare = /^[A-Za-z0-9_]+/.exec(rest);
+    const name = braced?.[1] ?? bare?.[0];
+    if (name === undefined) { out += '$'; continue; }
+    i += (braced?.[0] ?? bare?.[0] ?? '').length;
+    let num = -1;
+    if (/^\d+$/.test(name) && !(name.length > 1 && name.startsWith('0')) && name.length <= 8) num = Number(name);
+    if (num >= 0) out += m[num] ?? '';
+    else out += m.groups?.[name] ?? '';
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../core/write-file-atomic.ts';
 import type { AlertState } from '../../core/tick-output.ts';
 import type { ActiveAlert } from './alerting-rule.ts';
-import { fingerprint } from './alerting-rule.ts';
+import { fingerprint } from '../../core/fingerprint.ts';
 
 const FORMAT = 'vigil-alert-state/1';
 

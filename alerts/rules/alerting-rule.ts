@@ -7,6 +7,7 @@ import type { AlertState } from '../../core/tick-output.ts';
 import type { VectorSample } from '../engine/api.ts';
 import type { LoadedRule } from './load-rules.ts';
 import { expandTemplate, isPlainText, type TemplateData } from './template.ts';
+import { fingerprint } from '../../core/fingerprint.ts';
 
 /** How long a resolved alert is kept (and re-sent), as Prometheus' resolvedRetention. */
 export const RESOLVED_RETENTION_MS = 15 * 60_000;
@@ -31,14 +32,6 @@ export interface StateChange {
 }
 
 export class DuplicateLabelsetError extends Error {}
-
-/** A stable identity of a label set: sorted name=value pairs. */
-export function fingerprint(labels: Labels): string {
-  const names = Object.keys(labels).sort();
-  let out = '';
-  for (const n of names) out += `${n}\u0000${labels[n]}\u0001`;
-  return out;
-}
 
 export interface RuleContext {
   readonly externalLabels: Labels;

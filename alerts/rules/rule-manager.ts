@@ -10,6 +10,7 @@ import { type ActiveAlert, AlertingRule, type RuleContext } from './alerting-rul
 import { ruleKey } from './alert-state-file.ts';
 import { formatE } from './go-format.ts';
 import type { LoadedGroup } from './load-rules.ts';
+import { logFailure } from '../../core/log-failure.ts';
 
 export const RULE_METRICS: readonly MetricSpec[] = [
   { name: 'ALERTS', help: 'Alerts that are pending or firing, with the alert labels (as Prometheus names it).', kind: 'gauge', labels: ['alertname', 'alertstate'] },
@@ -88,7 +89,7 @@ export class RuleManager {
           // Logged when a rule starts failing, not at every evaluation: the counter tells the rest.
           if (!g.failing.has(rule.name)) {
             g.failing.add(rule.name);
-            this.opts.logger.warn({ code: ErrorCode.RULE_EVALUATION_FAILED, rule_group: g.name, rule: rule.name, err: (err as Error).message }, 'rule evaluation failed');
+            logFailure(this.opts.logger, 'warn', ErrorCode.RULE_EVALUATION_FAILED, err, 'rule evaluation failed', { rule_group: g.name, rule: rule.name });
           }
         }
       }

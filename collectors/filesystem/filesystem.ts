@@ -16,6 +16,8 @@ import { type MountEntry, parseMounts } from '../procfs/mounts.ts';
 import { readOptional, readText } from '../read.ts';
 import { nameFilter, regexString } from '../regex-filter.ts';
 import { withTimeout } from '../../core/with-timeout.ts';
+import { logFailure } from '../../core/log-failure.ts';
+import { ErrorCode } from '../../core/errors.ts';
 
 export type Statfs = (path: string) => Promise<Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail' | 'files' | 'ffree'>>;
 
@@ -52,7 +54,7 @@ export function createFilesystemCollector(opts: Options, ctx: Context, statfs: S
     const result = await withTimeout(call, timeoutMs);
     if (result.done) return result.value;
     stuck.add(mountPoint);
-    ctx.logger.warn({ collector: 'filesystem', mountpoint: mountPoint, timeoutMs }, 'statfs timed out; mount marked stuck');
+    logFailure(ctx.logger, 'warn', ErrorCode.MOUNT_STUCK, undefined, 'statfs timed out; mount marked stuck', { collector: 'filesystem', mountpoint: mountPoint, timeoutMs });
     call.then(
       () => stuck.delete(mountPoint),
       () => stuck.delete(mountPoint),

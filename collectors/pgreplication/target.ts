@@ -9,6 +9,7 @@ import { M } from './metrics.ts';
 import type { PostgresTarget } from './options.ts';
 import { LabelCache, SLOTS_SQL, STANDBYS_SQL, type SlotRow, type StandbyRow, primarySamples } from './primary.ts';
 import { ROLE_AND_REPLICA_SQL, type ReplicaMemory, type RoleRow, replicaSamples } from './replica.ts';
+import { logFailure } from '../../core/log-failure.ts';
 
 /** The three statements of a tick, sent together (simple query protocol, one round trip). */
 export const TICK_SQL = `${ROLE_AND_REPLICA_SQL};\n${STANDBYS_SQL};\n${SLOTS_SQL}`;
@@ -77,7 +78,7 @@ export class TargetCollector {
     if (next === this.state) return;
     const prev = this.state;
     this.state = next;
-    if (next === 'down') this.logger.warn({ code: ErrorCode.PG_TARGET_DOWN, err: reason }, 'PostgreSQL target down');
+    if (next === 'down') logFailure(this.logger, 'warn', ErrorCode.PG_TARGET_DOWN, reason, 'PostgreSQL target down');
     else if (prev === 'down') this.logger.info('PostgreSQL target up again');
     else this.logger.info({ role: this.role }, 'PostgreSQL target up');
   }

@@ -11,6 +11,8 @@ import type { Sink } from '../sink.ts';
 import { AlertmanagerClient } from './client.ts';
 import { DeliveryQueue, type PostTarget, type QueueOptions } from './delivery-queue.ts';
 import { ResendSchedule } from './resend.ts';
+import { logFailure } from '../../core/log-failure.ts';
+import { ErrorCode } from '../../core/errors.ts';
 
 const L = ['alertmanager'];
 export const ALERTMANAGER_METRICS: readonly MetricSpec[] = [
@@ -59,7 +61,7 @@ export class AlertmanagerSink implements Sink {
       } catch (err) {
         // A bad TLS file disables that Alertmanager (vigil_alertmanager_up 0), not the agent.
         this.disabled.add(this.queues[i]!);
-        this.logger.error({ alertmanager: client.name, err: (err as Error).message }, 'alertmanager disabled: its TLS options cannot be used');
+        logFailure(this.logger, 'error', ErrorCode.ALERTMANAGER_CONFIG, err, 'alertmanager disabled: its TLS options cannot be used', { alertmanager: client.name });
       }
     }
     for (const q of this.queues) if (!this.disabled.has(q)) q.start();

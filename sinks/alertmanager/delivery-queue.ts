@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../../core/errors.ts';
 import { Backoff } from '../../core/backoff.ts';
 import type { PostableAlert } from './resend.ts';
+import { logFailure } from '../../core/log-failure.ts';
 
 export const MAX_BATCH = 64;
 
@@ -92,7 +93,7 @@ export class DeliveryQueue {
       this.errors++;
       if (!this.failing) {
         this.failing = true;
-        this.logger.warn({ code: ErrorCode.ALERTMANAGER_SEND_FAILED, alertmanager: this.target.name, err: (err as Error).message }, 'alertmanager did not accept alerts; retrying with backoff');
+        logFailure(this.logger, 'warn', ErrorCode.ALERTMANAGER_SEND_FAILED, err, 'alertmanager did not accept alerts; retrying with backoff', { alertmanager: this.target.name });
       }
       return false;
     }

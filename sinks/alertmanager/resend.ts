@@ -3,7 +3,7 @@
 // resend delay, valid until now + 4 × max(resend delay, evaluation interval); a resolved one as soon
 // as it resolves and then every resend delay while the rule manager keeps it (15 min).
 import type { Alert } from '../../core/tick-output.ts';
-import { fingerprint } from '../../alerts/rules/alerting-rule.ts';
+import { fingerprint } from '../../core/fingerprint.ts';
 
 /** Alertmanager's postableAlert (API v2). */
 export interface PostableAlert {

@@ -21,6 +21,7 @@ import { failed, metricExporter, ObservedMetricExporter, ObservedSpanExporter, s
 import { ExportCounts, OTLP_METRICS } from './metrics.ts';
 import { vigilResource } from './resource.ts';
 import { type OtlpSettings, resolveOtlpSettings, type Signal } from './settings.ts';
+import { logFailure } from '../../core/log-failure.ts';
 
 /**
  * Converts the latest snapshot only when the reader collects (once per export interval, typically
@@ -132,7 +133,7 @@ export class OtlpSink implements Sink {
       if (!this.failing[signal]) {
         this.failing[signal] = true;
         const url = this.settings[signal].url;
-        this.logger.warn({ code: ErrorCode.OTLP_EXPORT_FAILED, signal, url, err: result.error?.message }, 'otlp export failing');
+        logFailure(this.logger, 'warn', ErrorCode.OTLP_EXPORT_FAILED, result.error, 'otlp export failing', { signal, url });
       }
     } else if (this.failing[signal]) {
       this.failing[signal] = false;
