@@ -5,13 +5,15 @@ import type { CollectorFactory } from '../collectors/collector.ts';
 import { collectorList } from '../collectors/registry.ts';
 import { MetricCatalog } from '../sinks/prometheus/metric-catalog.ts';
 import { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
-import { createSinks } from '../sinks/registry.ts';
+import { sinkList } from '../sinks/registry.ts';
+import { detectorList } from '../detectors/registry.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { type AlertingStage, createAlertingStage } from '../alerts/alerting-stage.ts';
-import { createDetectorStage, type DetectorStage } from '../detectors/detector-stage.ts';
+import type { DetectorStage } from '../detectors/detector-stage.ts';
+import { combineDetectors } from '../detectors/detector.ts';
 import { collectAll, type RunningCollector, runningCollector } from './collect.ts';
 import type { Context, StageContext } from '../core/component.ts';
-import type { CollectorConfig, Config } from './config.ts';
+import { type CollectorConfig, type Config, optionsAt } from './config.ts';
 import { durationMs } from '../core/duration.ts';
 import { ErrorCode } from '../core/errors.ts';
 import { logRuntime } from './runtime-check.ts';
@@ -50,11 +52,14 @@ function resolveExternalUrl(config: Config, nodeName: string): string {
 }
 
 /**
- * Options of a collector configured at a top-level key (`postgres`): created only when configured,
- * with every `passwordEnv` resolved here, so that the component gets the password, not the variable.
+ * A component's options from its config key, with every `passwordEnv` resolved here, so that the
+ * component gets the password, not the variable.
  */
+const componentOptions = (config: Config, key: string, env: NodeJS.ProcessEnv): object => withEnvPasswords(optionsAt(config, key), env) as object;
+
+/** Options of a collector configured at a top-level key (`postgres`): created only when configured. */
 function topLevelCollectorConfig(config: Config, f: CollectorFactory<object>, env: NodeJS.ProcessEnv): CollectorConfig {
-  const options = withEnvPasswords((config as unknown as Record<string, unknown>)[f.configKey!], env) as object;
+  const options = componentOptions(config, f.configKey!, env);
   return { enabled: f.isConfigured?.(options) ?? true, ...options };
 }
 
@@ -134,11 +139,21 @@ export class Agent {
     const nodeName = resolveNodeName(config, env);
     const base = { ...ctx, stateDir: config.stateDir, nodeName, externalUrl: resolveExternalUrl(config, nodeName), env };
     const prometheus = new PrometheusSink(catalog, now());
-    const sinks: Sink[] = [prometheus, ...createSinks(config, { ...base, logger: logger.child({ stage: 'sinks' }) }, { catalog })];
+    const sinkContext = { ...base, logger: logger.child({ stage: 'sinks' }), catalog, evaluationIntervalMs: durationMs(config.alerting.evaluationInterval) };
+    const sinks: Sink[] = [prometheus];
+    for (const f of sinkList) {
+      const options = componentOptions(config, f.configKey, env);
+      if (f.enabled(options)) sinks.push(f.create(options, sinkContext));
+    }
     const telemetry = createTelemetry([prometheus.exporter, ...sinks.flatMap((s) => s.metricReaders ?? [])], performance.timeOrigin);
     const stageContext: StageContext = { ...base, meter: telemetry.provider.getMeter('vigil') };
 
-    const detector = createDetectorStage(config.detector, { ...stageContext, logger: logger.child({ stage: 'detector' }) });
+    const detectors: DetectorStage[] = [];
+    for (const f of detectorList) {
+      const options = componentOptions(config, f.configKey, env);
+      if (f.enabled(options)) detectors.push(f.create(options, { ...stageContext, logger: logger.child({ stage: 'detector' }) }));
+    }
+    const detector = combineDetectors(detectors);
     const alerting = await createAlertingStage(config.alerting, { ...stageContext, logger: logger.child({ stage: 'alerting' }) });
     if (!alerting.ok) {
       await telemetry.shutdown().catch(() => undefined);

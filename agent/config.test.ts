@@ -67,6 +67,26 @@ describe('loadConfig', () => {
     for (const e of es) expect(e.message.length).toBeGreaterThan(0);
   });
 
+  it('places every registered component at its config key, with key paths into component options', async () => {
+    const d = defaultConfig();
+    expect(Object.keys(d)).toEqual(expect.arrayContaining(['postgres', 'detector', 'alerting', 'sinks']));
+    expect(d.sinks.kafka.enabled).toBe(false);
+    expect(d.alerting.alertmanagers).toEqual([]);
+    expect(d.alerting.resendDelay).toBe('1m');
+    const es = errors(
+      await loadConfig({
+        flags: { sinks: { kafka: { enabled: true } }, alerting: { alertmanagers: [{ url: 'ftp://x' }] }, postgres: { targets: [{ name: 'a', host: 'h', user: 'u', timeout: '9s' }] } },
+      }),
+    );
+    expect(at(es).map(([w]) => w)).toEqual(['alerting.alertmanagers[0].url', 'sinks.kafka.brokers']);
+    // The PostgreSQL collector's own check runs once the schema holds: its errors carry the full path.
+    const pg = errors(await loadConfig({ flags: { postgres: { targets: [{ name: 'a', host: 'h', user: 'u', timeout: '9s', passwordEnv: 'NOPE' }] } } }));
+    expect(at(pg)).toEqual([
+      ['postgres.targets[0].passwordEnv', ErrorCode.CONFIG_INVALID],
+      ['postgres.targets[0].timeout', ErrorCode.CONFIG_INVALID],
+    ]);
+  });
+
   it('reports a YAML syntax error as CONFIG_SYNTAX at file:line', async () => {
     const file = fixture('syntax-error.yml');
     expect(at(errors(await loadConfig({ file })))).toEqual([[`${file}:6`, ErrorCode.CONFIG_SYNTAX]]);

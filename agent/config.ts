@@ -5,14 +5,20 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { postgresOptions } from '../collectors/pgreplication/options.ts';
 import { collectorList } from '../collectors/registry.ts';
 import { alertingOptions } from '../alerts/config.ts';
-import { detectorOptions } from '../detectors/config.ts';
-import { sinksOptions } from '../sinks/config.ts';
+import { detectorList } from '../detectors/registry.ts';
+import { sinkList } from '../sinks/registry.ts';
+import type { CheckContext } from '../core/component.ts';
 import { duration, durationMs } from '../core/duration.ts';
 import { ErrorCode, type UserError } from '../core/errors.ts';
 import { LOG_LEVELS } from './logger.ts';
+import { type PostgresOptions } from '../collectors/pgreplication/options.ts';
+import { type DetectorConfig } from '../detectors/config.ts';
+import { type AlertingConfig } from '../alerts/config.ts';
+import { type AlertmanagerSinkConfig } from '../sinks/alertmanager/options.ts';
+import { type OtlpConfig } from '../sinks/otlp/options.ts';
+import { type KafkaConfig } from '../sinks/kafka/options.ts';
 
 /** "host:port" or "[v6]:port"; an empty host means every interface. */
 export function parseListen(text: string): { host: string; port: number } | undefined {
@@ -26,6 +32,23 @@ export function parseListen(text: string): { host: string; port: number } | unde
 
 const listen = z.string().refine((s) => parseListen(s) !== undefined, { message: 'expected "host:port", e.g. "0.0.0.0:9464"' });
 
+/** Where a component's options live, and its schema and checks: what the schema builder needs of it. */
+interface Placed {
+  readonly name: string;
+  readonly configKey: string;
+  readonly options: z.ZodType;
+  check?(options: never, ctx: CheckContext): readonly UserError[];
+}
+
+/** Every registered component with options at a config key of its own (all but switched collectors). */
+function placedComponents(): Placed[] {
+  return [
+    ...collectorList.filter((f) => f.configKey !== undefined).map((f) => ({ ...f, configKey: f.configKey! })),
+    ...detectorList,
+    ...sinkList,
+  ] as Placed[];
+}
+
 function collectorsSchema() {
   const shape: Record<string, z.ZodType> = {};
   for (const f of collectorList) {
@@ -36,6 +59,37 @@ function collectorsSchema() {
   }
   return z.strictObject(shape).prefault({});
 }
+
+const withDefaults = (schema: z.ZodType): z.ZodType => (schema instanceof z.ZodObject ? schema.prefault({}) : schema);
+
+/**
+ * The sections that components declare: "a" is a top-level key of its own (`detector`, `postgres`);
+ * "a.b" is key b of section a (`sinks.kafka`); a component whose key names a section that a stage
+ * declares too (the Alertmanager sink at `alerting`) adds its keys to that section. A key declared
+ * twice is a programmer error, caught here at start.
+ */
+function componentSections(stageSections: Readonly<Record<string, z.ZodObject>>): Record<string, z.ZodType> {
+  const top: Record<string, z.ZodType> = {};
+  const nested = new Map<string, Record<string, z.ZodType>>();
+  const addTo = (section: string, key: string, schema: z.ZodType, owner: string) => {
+    const fields = nested.get(section) ?? {};
+    if (key in fields) throw new Error(`config key ${section}.${key} is declared twice (last by ${owner})`);
+    fields[key] = schema;
+    nested.set(section, fields);
+  };
+  for (const [section, schema] of Object.entries(stageSections)) for (const [k, v] of Object.entries(schema.shape)) addTo(section, k, v as z.ZodType, section);
+  for (const c of placedComponents()) {
+    const [section, key, ...rest] = c.configKey.split('.');
+    if (rest.length > 0 || section === undefined) throw new Error(`${c.name}: config key ${c.configKey} is deeper than two levels`);
+    if (key !== undefined) addTo(section, key, withDefaults(c.options), c.name);
+    else if (nested.has(section)) for (const [k, v] of Object.entries((c.options as z.ZodObject).shape)) addTo(section, k, v as z.ZodType, c.name);
+    else top[section] = withDefaults(c.options);
+  }
+  for (const [section, fields] of nested) top[section] = z.strictObject(fields).prefault({});
+  return top;
+}
+
+const components = componentSections({ alerting: alertingOptions });
 
 export const configSchema = z.strictObject({
   listen: listen.default('0.0.0.0:9464'),
@@ -56,11 +110,13 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   collectors: collectorsSchema(),
-  /** PostgreSQL targets of the pgreplication collector (its factory's configKey). */
-  postgres: postgresOptions.prefault({}),
-  detector: detectorOptions.prefault({}),
-  alerting: alertingOptions.prefault({}),
-  sinks: sinksOptions.prefault({}),
+  // postgres, detector, alerting, sinks: built from the registries.
+  ...(components as {
+    postgres: z.ZodType<PostgresOptions>;
+    detector: z.ZodType<DetectorConfig>;
+    alerting: z.ZodType<AlertingConfig & AlertmanagerSinkConfig>;
+    sinks: z.ZodType<{ otlp: OtlpConfig; kafka: KafkaConfig }>;
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -190,19 +246,20 @@ export async function loadConfig(sources: ConfigSources): Promise<ConfigResult> 
   return { ok: true, config: result.data };
 }
 
-/** Checks that span keys, or need the environment: reported like schema errors, at a key path. */
+/** Checks that need more than the schema, each the component's own: reported like schema errors, at a key path. */
 function crossChecks(config: Config, env: NodeJS.ProcessEnv): UserError[] {
+  const ctx: CheckContext = { env, collectorTimeout: config.collectorTimeout };
   const errors: UserError[] = [];
-  const collectorTimeoutMs = durationMs(config.collectorTimeout);
-  config.postgres.targets.forEach((t, i) => {
-    const at = `postgres.targets[${i}]`;
-    if (t.passwordEnv !== undefined && env[t.passwordEnv] === undefined) {
-      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.passwordEnv`, message: `environment variable ${t.passwordEnv} is not set` });
-    }
-    // A target slower than the whole collector would take every target's series down with it.
-    if (durationMs(t.timeout) >= collectorTimeoutMs) {
-      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.timeout`, message: `"${t.timeout}" must be shorter than collectorTimeout (${config.collectorTimeout})` });
-    }
-  });
+  for (const c of placedComponents()) {
+    if (c.check === undefined) continue;
+    for (const e of c.check(optionsAt(config, c.configKey) as never, ctx)) errors.push({ ...e, where: `${c.configKey}.${e.where}` });
+  }
   return errors;
+}
+
+/** The options at a dotted config key ("sinks.kafka"); a shared section gives the whole section. */
+export function optionsAt(config: Config, key: string): unknown {
+  let v: unknown = config;
+  for (const k of key.split('.')) v = (v as Record<string, unknown>)[k];
+  return v;
 }

@@ -16,6 +16,7 @@ import { startAlertmanager } from '../test/peers/alertmanager.ts';
 import { ms, num, table, verdict } from './markdown.ts';
 import { percentile } from './scrape.ts';
 import type { BenchContext, BenchSection } from './section.ts';
+import { alertmanagerSinkOptions } from '../sinks/alertmanager/options.ts';
 
 const PLAN = { stepMs: 10_000, historyHours: 6, measuredTicks: 360, alerts: 100, delivered: 10_000 } as const;
 const GOAL_P99_MS = 20;
@@ -83,7 +84,7 @@ async function stageFigures(dir: string): Promise<{ p50: number; p99: number; sa
 async function sinkFigures(): Promise<{ sendP50: number; sendMax: number; deliverMs: number; sent: number; dropped: number }> {
   const am = await startAlertmanager({ config: 'route: { receiver: none }\nreceivers: [{ name: none }]\n' });
   try {
-    const sink = new AlertmanagerSink(alertingOptions.parse({ alertmanagers: [{ url: am.url }], resendDelay: '1s' }), { logger });
+    const sink = new AlertmanagerSink(alertmanagerSinkOptions.parse({ alertmanagers: [{ url: am.url }], resendDelay: '1s' }), { logger, evaluationIntervalMs: 10_000 });
     await sink.start(new AbortController().signal);
     const alerts: Alert[] = Array.from({ length: PLAN.alerts }, (_, k) => ({
       labels: { alertname: `Bench${k % 10}`, node: 'bench', mountpoint: `/mnt/${k}`, severity: 'warning' },

@@ -14,7 +14,6 @@ import type { SinkContext } from '../core/component.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { tickOf } from '../core/tick-output.ts';
 import { type Sample, counter, gauge } from '../core/samples.ts';
-import { sinksOptions } from '../sinks/config.ts';
 import { KafkaSink } from '../sinks/kafka/kafka-sink.ts';
 import { MessageEncoder, type QueuedMessage, jsonValue } from '../sinks/kafka/messages.ts';
 import { OtlpSink } from '../sinks/otlp/otlp-sink.ts';
@@ -24,6 +23,8 @@ import { startOtelCollector } from '../test/peers/otel-collector.ts';
 import { ms, num, table } from './markdown.ts';
 import { percentile } from './scrape.ts';
 import type { BenchContext, BenchSection } from './section.ts';
+import { otlpOptions } from '../sinks/otlp/options.ts';
+import { kafkaOptions } from '../sinks/kafka/options.ts';
 
 /** A node-sized snapshot: 200 families of 10 series each (a typical node emits 1–3k samples). */
 const SHAPE = { families: 200, seriesPerFamily: 10 } as const;
@@ -77,7 +78,7 @@ interface Measured {
 }
 
 async function measureKafka(ctx: BenchContext, broker: string, dir: string): Promise<Measured> {
-  const config = sinksOptions.parse({ kafka: { enabled: true, brokers: [broker], topics: { metrics: 'bench.metrics' }, linger: '5ms' } }).kafka;
+  const config = kafkaOptions.parse({ enabled: true, brokers: [broker], topics: { metrics: 'bench.metrics' }, linger: '5ms' });
   const sink = new KafkaSink(config, context(dir));
   await sink.start(new AbortController().signal);
   // Warm-up: connect, create the topic, JIT.
@@ -160,7 +161,7 @@ async function measureOtlp(ctx: BenchContext, dir: string): Promise<Measured> {
     const rows: string[][] = [];
     for (const protocol of ['http/protobuf', 'grpc'] as const) {
       const endpoint = protocol === 'grpc' ? `http://${collector.grpcEndpoint}` : collector.httpEndpoint;
-      const config = sinksOptions.parse({ otlp: { enabled: true, endpoint, protocol, traces: false, exportInterval: '1h' } }).otlp;
+      const config = otlpOptions.parse({ enabled: true, endpoint, protocol, traces: false, exportInterval: '1h' });
       const c = context(dir);
       const sink = new OtlpSink(config, c, new MetricCatalog([]));
       const provider = new MeterProvider({ readers: [...(sink.metricReaders ?? [])] });

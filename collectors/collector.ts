@@ -1,7 +1,6 @@
 // The collector contract: collectors only read and parse; everything they produce is a Sample.
-import type { z } from 'zod';
-import type { Context } from '../core/component.ts';
-import type { DynamicMetricSpec, MetricSpec, Sample } from '../core/samples.ts';
+import type { ComponentFactory, Context } from '../core/component.ts';
+import type { Sample } from '../core/samples.ts';
 
 export interface Collector {
   /**
@@ -11,13 +10,9 @@ export interface Collector {
   collect(out: Sample[]): Promise<number>;
 }
 
-export interface CollectorFactory<C extends object = object> {
-  readonly name: string;
+/** A collector's factory: the common component contract; `options` are those beside `enabled`. */
+export interface CollectorFactory<C extends object = object> extends ComponentFactory<C, Collector, Context> {
   readonly defaultEnabled: boolean;
-  /** Options of this collector beside `enabled`, each with its default. */
-  readonly options: z.ZodType<C>;
-  readonly metrics: readonly MetricSpec[];
-  readonly dynamicMetrics?: readonly DynamicMetricSpec[];
   /**
    * For a collector configured by a list of things to watch rather than switched on (PostgreSQL
    * targets): the top-level config key of its options (`postgres`), instead of `collectors.<name>`.
@@ -25,5 +20,4 @@ export interface CollectorFactory<C extends object = object> {
    */
   readonly configKey?: string;
   isConfigured?(options: C): boolean;
-  create(options: C, ctx: Context): Collector;
 }

@@ -1,23 +1,20 @@
-// Builds the metrics reference (docs/metrics.md) from the metric declarations next to each collector.
+// Builds the metrics reference (docs/metrics.md) from the metric declarations of every registered
+// component (collectors, detectors, sinks) and of the agent's own stages.
 import { collectorList } from '../collectors/registry.ts';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
 import type { MetricSpec } from '../core/samples.ts';
 import { RULE_METRICS } from '../alerts/rules/rule-manager.ts';
 import { RUNBOOK_VIEW_METRICS } from '../alerts/runbooks/views.ts';
-import { RETRAIN_METRICS } from '../detectors/lstm/retrain/metrics.ts';
-import { DETECTOR_METRICS, INFERENCE_HISTOGRAM } from '../detectors/scoring/metrics.ts';
-import { ALERTMANAGER_METRICS } from '../sinks/alertmanager/alertmanager-sink.ts';
-import { KAFKA_METRICS } from '../sinks/kafka/metrics.ts';
-import { OTLP_METRICS } from '../sinks/otlp/metrics.ts';
+import { detectorList } from '../detectors/registry.ts';
+import { INFERENCE_HISTOGRAM } from '../detectors/scoring/metrics.ts';
+import { sinkList } from '../sinks/registry.ts';
 
-/** The families of the stages after collection, by the stage (or sink) that emits them. */
+/** The families of the stages after collection, by the component (or stage) that emits them. */
 export const STAGE_METRIC_GROUPS: ReadonlyArray<{ readonly title: string; readonly owner: string; readonly metrics: readonly MetricSpec[] }> = [
-  { title: 'Detector', owner: 'detector', metrics: [...DETECTOR_METRICS, ...RETRAIN_METRICS] },
+  ...detectorList.map((d) => ({ title: `Detector \`${d.name}\` (options at \`${d.configKey}\`)`, owner: 'detector', metrics: d.metrics })),
   { title: 'Alert rules (only when rules are loaded)', owner: 'alerting', metrics: RULE_METRICS },
   { title: 'Runbook page views', owner: 'alerting', metrics: RUNBOOK_VIEW_METRICS },
-  { title: 'Alertmanager sink (when `alerting.alertmanagers` is set)', owner: 'sink', metrics: ALERTMANAGER_METRICS },
-  { title: 'Kafka sink (when `sinks.kafka.enabled`)', owner: 'sink', metrics: KAFKA_METRICS },
-  { title: 'OTLP sink (when `sinks.otlp.enabled`)', owner: 'sink', metrics: OTLP_METRICS },
+  ...sinkList.map((f) => ({ title: `Sink \`${f.name}\` (options at \`${f.configKey}\`; emitted while it is enabled)`, owner: 'sink', metrics: f.metrics })),
 ];
 
 /** Families served from the SDK's live instruments rather than the tick snapshot. */

@@ -1,21 +1,11 @@
-// Delivery sinks besides /metrics, created from config. Plain list, no import side effects.
-import type { SinkContext } from '../core/component.ts';
-import type { Config } from '../agent/config.ts';
-import { AlertmanagerSink } from './alertmanager/alertmanager-sink.ts';
-import { KafkaSink } from './kafka/kafka-sink.ts';
-import { OtlpSink } from './otlp/otlp-sink.ts';
-import type { MetricCatalog } from './prometheus/metric-catalog.ts';
-import type { Sink } from './sink.ts';
+// Every delivery sink besides /metrics, one line each. A plain list: importing it starts nothing.
+// The config schema, the metrics reference and the naming test iterate it.
+import { alertmanagerSink } from './alertmanager/alertmanager-sink.ts';
+import { kafkaSink } from './kafka/kafka-sink.ts';
+import { otlpSink } from './otlp/otlp-sink.ts';
+import type { SinkFactory } from './sink.ts';
 
-export interface SinkDeps {
-  /** Every metric family the agent can emit (OTLP exports the same set as /metrics). */
-  readonly catalog: MetricCatalog;
-}
+export const sinkFactories = [otlpSink, kafkaSink, alertmanagerSink] as const;
 
-export function createSinks(config: Config, ctx: SinkContext, deps: SinkDeps): Sink[] {
-  const sinks: Sink[] = [];
-  if (config.sinks.otlp.enabled) sinks.push(new OtlpSink(config.sinks.otlp, ctx, deps.catalog));
-  if (config.sinks.kafka.enabled) sinks.push(new KafkaSink(config.sinks.kafka, ctx));
-  if (config.alerting.alertmanagers.length > 0) sinks.push(new AlertmanagerSink(config.alerting, { logger: ctx.logger.child({ sink: 'alertmanager' }) }));
-  return sinks;
-}
+/** The registry seen through the common contract (each entry is checked against its own options above). */
+export const sinkList: readonly SinkFactory<object>[] = sinkFactories;

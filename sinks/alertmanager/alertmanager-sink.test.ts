@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, TickOutput } from '../../core/tick-output.ts';
-import { alertingOptions } from '../../alerts/config.ts';
+import { alertmanagerSinkOptions } from './options.ts';
 import { AlertmanagerSink } from './alertmanager-sink.ts';
 import { alertsUrl, displayUrl } from './client.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
@@ -64,7 +64,7 @@ const firing = (name: string, activeAt = 0): Alert => ({
 const tick = (alerts: Alert[], timestamp: number): TickOutput => ({ snapshot: { timestamp, samples: [] }, anomalies: [], alerts, alertTransitions: [] });
 
 function config(urls: string[], extra: Record<string, unknown> = {}) {
-  return alertingOptions.parse({ alertmanagers: urls.map((url) => ({ url, timeout: '300ms', ...extra })), resendDelay: '1s', evaluationInterval: '1s' });
+  return alertmanagerSinkOptions.parse({ alertmanagers: urls.map((url) => ({ url, timeout: '300ms', ...extra })), resendDelay: '1s' });
 }
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -81,7 +81,7 @@ const metric = (sink: AlertmanagerSink, name: string, url: string) =>
 describe('alertmanager sink', () => {
   it('posts to /api/v2/alerts of every Alertmanager, in batches of at most 64', async () => {
     const [a, b] = [await fakeAm('ok'), await fakeAm('ok')];
-    const sink = new AlertmanagerSink(config([a.url, b.url]), { logger });
+    const sink = new AlertmanagerSink(config([a.url, b.url]), { logger, evaluationIntervalMs: 1000 });
     await sink.start(new AbortController().signal);
     sink.send(tick(Array.from({ length: 100 }, (_, i) => firing(`A${i}`)), Date.now()));
     await until(() => a.bodies.flat().length === 100 && b.bodies.flat().length === 100);
@@ -96,7 +96,7 @@ describe('alertmanager sink', () => {
 
   it('an Alertmanager answering 500 is counted and retried with backoff; nothing is lost when it recovers', async () => {
     const am = await fakeAm('fail');
-    const sink = new AlertmanagerSink(config([am.url]), { logger }, { queue: { backoffInitialMs: 50, backoffMaxMs: 200 } });
+    const sink = new AlertmanagerSink(config([am.url]), { logger, evaluationIntervalMs: 1000 }, { queue: { backoffInitialMs: 50, backoffMaxMs: 200 } });
     await sink.start(new AbortController().signal);
     sink.send(tick([firing('A')], Date.now()));
     await until(() => (metric(sink, 'vigil_alertmanager_errors_total', am.url) ?? 0) >= 3);
@@ -110,7 +110,7 @@ describe('alertmanager sink', () => {
 
   it('a hanging Alertmanager times out, is counted, and never blocks send()', async () => {
     const am = await fakeAm('hang');
-    const sink = new AlertmanagerSink(config([am.url]), { logger }, { queue: { backoffInitialMs: 50, backoffMaxMs: 100 } });
+    const sink = new AlertmanagerSink(config([am.url]), { logger, evaluationIntervalMs: 1000 }, { queue: { backoffInitialMs: 50, backoffMaxMs: 100 } });
     await sink.start(new AbortController().signal);
     const t0 = performance.now();
     for (let i = 0; i < 50; i++) sink.send(tick([firing('A', i * 10_000)], Date.now() + i));
@@ -129,7 +129,7 @@ describe('alertmanager sink', () => {
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(`${tmpdir()}/vigil-am-`);
     await writeFile(`${dir}/token`, 's3cret-token\n');
-    const sink = new AlertmanagerSink(config([am.url], { bearerTokenFile: `${dir}/token` }), { logger });
+    const sink = new AlertmanagerSink(config([am.url], { bearerTokenFile: `${dir}/token` }), { logger, evaluationIntervalMs: 1000 });
     await sink.start(new AbortController().signal);
     sink.send(tick([firing('A')], Date.now()));
     await until(() => am.bodies.length === 1);

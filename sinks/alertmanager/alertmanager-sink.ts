@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import type { SinkContext } from '../../core/component.ts';
 import { durationMs } from '../../core/duration.ts';
 import type { TickOutput } from '../../core/tick-output.ts';
-import type { AlertingConfig } from '../../alerts/config.ts';
 import { counter, gauge, type MetricSpec, type Sample } from '../../core/samples.ts';
-import type { Sink } from '../sink.ts';
+import type { Sink, SinkFactory } from '../sink.ts';
+import { type AlertmanagerSinkConfig, alertmanagerSinkOptions } from './options.ts';
 import { AlertmanagerClient } from './client.ts';
 import { DeliveryQueue, type PostTarget, type QueueOptions } from './delivery-queue.ts';
 import { ResendSchedule } from './resend.ts';
@@ -43,10 +43,10 @@ export class AlertmanagerSink implements Sink {
   private readonly disabled = new Set<DeliveryQueue>();
   private readonly logger: Logger;
 
-  constructor(config: AlertingConfig, ctx: Pick<SinkContext, 'logger'>, opts: AlertmanagerSinkOptions = {}) {
+  constructor(config: AlertmanagerSinkConfig, ctx: Pick<SinkContext, 'logger'> & { readonly evaluationIntervalMs: number }, opts: AlertmanagerSinkOptions = {}) {
     this.logger = ctx.logger;
     const resendMs = durationMs(config.resendDelay);
-    this.schedule = new ResendSchedule(resendMs, durationMs(config.evaluationInterval));
+    this.schedule = new ResendSchedule(resendMs, ctx.evaluationIntervalMs);
     // Retrying more slowly than alerts are re-sent would only let the queue grow.
     const queue: QueueOptions = { ...DEFAULT_QUEUE, backoffMaxMs: Math.min(DEFAULT_QUEUE.backoffMaxMs, resendMs), ...opts.queue };
     this.clients = opts.targets === undefined ? config.alertmanagers.map((am) => new AlertmanagerClient(am)) : [];
@@ -93,3 +93,12 @@ export class AlertmanagerSink implements Sink {
     for (const c of this.clients) c.close();
   }
 }
+
+export const alertmanagerSink: SinkFactory<AlertmanagerSinkConfig> = {
+  name: 'alertmanager',
+  configKey: 'alerting',
+  options: alertmanagerSinkOptions,
+  metrics: ALERTMANAGER_METRICS,
+  enabled: (o) => o.alertmanagers.length > 0,
+  create: (o, ctx) => new AlertmanagerSink(o, { logger: ctx.logger.child({ sink: 'alertmanager' }), evaluationIntervalMs: ctx.evaluationIntervalMs }),
+};

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import type { AlertmanagerConfig } from '../../alerts/config.ts';
+import type { AlertmanagerConfig } from './options.ts';
 import { durationMs } from '../../core/duration.ts';
 
 /** The API path under the configured base URL (a URL that already names it is taken as is). */

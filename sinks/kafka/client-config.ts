@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { ErrorCode, type UserError } from '../../core/errors.ts';
-import type { KafkaConfig } from '../config.ts';
+import type { KafkaConfig } from './options.ts';
 
 export type ClientOptions = Pick<KafkaJsConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
 

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SinkContext } from '../../core/component.ts';
 import { tickOf } from '../../core/tick-output.ts';
 import { gauge } from '../../core/samples.ts';
-import { sinksOptions } from '../config.ts';
 import { clientOptions } from './client-config.ts';
 import { KafkaSink } from './kafka-sink.ts';
+import { kafkaOptions } from './options.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-kafka-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ function context(): { ctx: SinkContext; logs: () => Record<string, unknown>[] } 
   return { ctx, logs: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
-const kafka = (o: object) => sinksOptions.parse({ kafka: { enabled: true, brokers: ['127.0.0.1:1'], ...o } }).kafka;
+const kafka = (o: object) => kafkaOptions.parse({ enabled: true, brokers: ['127.0.0.1:1'], ...o });
 const value = (sink: KafkaSink, name: string) => sink.selfSamples().find((s) => s.name === name)?.value;
 
 describe('Kafka client options', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sinksOptions } from '../config.ts';
 import { resourceAttributes } from './resource.ts';
 import { parseKeyValueList, resolveOtlpSettings } from './settings.ts';
+import { otlpOptions } from './options.ts';
+import { kafkaOptions } from '../kafka/options.ts';
 
-const otlp = (o: object = {}) => sinksOptions.parse({ otlp: { enabled: true, ...o } }).otlp;
+const otlp = (o: object = {}) => otlpOptions.parse({ enabled: true, ...o });
 
 describe('OTLP settings, resolved the standard way', () => {
   it('defaults to OTLP/HTTP protobuf on localhost:4318 and a 60 s interval', () => {
@@ -78,13 +79,13 @@ describe('OTLP resource', () => {
 });
 
 describe('sinks config', () => {
-  it('requires brokers when the Kafka sink is enabled, at that key path', () => {
-    const r = sinksOptions.safeParse({ kafka: { enabled: true } });
+  it('requires brokers when the Kafka sink is enabled, at that key path (relative to sinks.kafka)', () => {
+    const r = kafkaOptions.safeParse({ enabled: true });
     expect(r.success).toBe(false);
-    expect(r.error!.issues[0]!.path).toEqual(['kafka', 'brokers']);
-    expect(sinksOptions.safeParse({ kafka: { enabled: true, brokers: ['k:9092'], maxInFlightRequests: 6 } }).success).toBe(false);
-    const noPort = sinksOptions.safeParse({ kafka: { enabled: true, brokers: ['kafka-0'] } });
-    expect(noPort.error!.issues[0]!.path).toEqual(['kafka', 'brokers', 0]);
-    expect(sinksOptions.safeParse({ kafka: { enabled: true, brokers: ['k:9092'], sasl: { mechanism: 'scram-sha-512', username: 'u', passwordFile: '/p' } } }).success).toBe(true);
+    expect(r.error!.issues[0]!.path).toEqual(['brokers']);
+    expect(kafkaOptions.safeParse({ enabled: true, brokers: ['k:9092'], maxInFlightRequests: 6 }).success).toBe(false);
+    const noPort = kafkaOptions.safeParse({ enabled: true, brokers: ['kafka-0'] });
+    expect(noPort.error!.issues[0]!.path).toEqual(['brokers', 0]);
+    expect(kafkaOptions.safeParse({ enabled: true, brokers: ['k:9092'], sasl: { mechanism: 'scram-sha-512', username: 'u', passwordFile: '/p' } }).success).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // value, else the OTEL_EXPORTER_OTLP_* variables (signal-specific before generic), else the OTLP
 // defaults. Pure: the environment comes in as an argument (the agent passes ctx.env).
 import { durationMs } from '../../core/duration.ts';
-import { OTLP_PROTOCOLS, type OtlpConfig, type OtlpProtocol } from '../config.ts';
+import { OTLP_PROTOCOLS, type OtlpConfig, type OtlpProtocol } from './options.ts';
 
 export type Signal = 'metrics' | 'traces';
 

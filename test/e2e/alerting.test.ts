@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerConfigFor } from '../../alerts/alertmanager/config-for-test.ts';
-import { alertingOptions } from '../../alerts/config.ts';
+import { alertmanagerSinkOptions } from '../../sinks/alertmanager/options.ts';
 import { AlertmanagerSink } from '../../sinks/alertmanager/alertmanager-sink.ts';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
 import { type AlertmanagerPeer, startAlertmanager, sumSamples } from '../peers/alertmanager.ts';
@@ -252,11 +252,11 @@ describe('an Alertmanager behind TLS and basic auth (in-process sink, real Alert
   });
 
   function sinkFor(passwordFile: string): AlertmanagerSink {
-    const config = alertingOptions.parse({
+    const config = alertmanagerSinkOptions.parse({
       alertmanagers: [{ url: am!.url, timeout: '2s', basicAuth: { username: 'vigil', passwordFile }, tls: { caFile, serverName: 'alertmanager.test' } }],
       resendDelay: '2s',
     });
-    return new AlertmanagerSink(config, { logger: pino({ level: 'silent' }) }, { queue: { backoffInitialMs: 100, backoffMaxMs: 200 } });
+    return new AlertmanagerSink(config, { logger: pino({ level: 'silent' }), evaluationIntervalMs: 10_000 }, { queue: { backoffInitialMs: 100, backoffMaxMs: 200 } });
   }
 
   const sample = (sink: AlertmanagerSink, name: string) => sink.selfSamples().find((x) => x.name === name)!.value;

@@ -1,27 +1,7 @@
-// The `sinks:` config section (keys are a fixed contract: otlp.enabled, kafka.enabled, kafka.brokers[],
-// kafka.topics.{metrics,anomalies,alerts}, kafka.buffer.{maxMessages,maxBytes}). OTLP endpoints and
-// headers come the standard way, from OTEL_EXPORTER_OTLP_* variables, unless set here.
+// Options of the Kafka sink (`sinks.kafka`; brokers[], topics.{metrics,anomalies,alerts} and
+// buffer.{maxMessages,maxBytes} are a fixed contract).
 import { z } from 'zod';
-import { duration } from '../core/duration.ts';
-
-export const OTLP_PROTOCOLS = ['http/protobuf', 'grpc'] as const;
-export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
-
-const otlpOptions = z.strictObject({
-  enabled: z.boolean().default(false),
-  /** Base endpoint of both signals; empty means OTEL_EXPORTER_OTLP_ENDPOINT (else the OTLP default). */
-  endpoint: z.string().default(''),
-  /** Empty means OTEL_EXPORTER_OTLP_PROTOCOL (else http/protobuf). */
-  protocol: z.enum(['', ...OTLP_PROTOCOLS]).default(''),
-  /** Extra request headers (e.g. an auth token); added to OTEL_EXPORTER_OTLP_HEADERS, winning on clashes. */
-  headers: z.record(z.string().min(1), z.string()).default({}),
-  /** How often metrics are pushed; empty means OTEL_METRIC_EXPORT_INTERVAL (else 60s, the OTel default). */
-  exportInterval: z.union([z.literal(''), duration({ min: 100 })]).default(''),
-  /** Export spans of Vigil's own work (tick, collectors, inference, alert delivery). */
-  traces: z.boolean().default(true),
-  /** service.name when OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES do not set it. */
-  serviceName: z.string().min(1).default('vigil'),
-});
+import { duration } from '../../core/duration.ts';
 
 const tlsOptions = z.strictObject({
   enabled: z.boolean().default(false),
@@ -40,7 +20,7 @@ const saslOptions = z.strictObject({
   passwordFile: z.string().min(1),
 });
 
-const kafkaOptions = z.strictObject({
+export const kafkaOptions = z.strictObject({
   enabled: z.boolean().default(false),
   brokers: z.array(z.string().regex(/^\S+:\d{1,5}$/, { message: 'expected "host:port", e.g. "kafka-0.kafka:9092"' })).default([]),
   clientId: z.string().min(1).default('vigil'),
@@ -73,11 +53,4 @@ const kafkaOptions = z.strictObject({
   if (k.enabled && k.brokers.length === 0) ctx.addIssue({ code: 'custom', path: ['brokers'], message: 'at least one broker ("host:port") is needed when the Kafka sink is enabled' });
 });
 
-export const sinksOptions = z.strictObject({
-  otlp: otlpOptions.prefault({}),
-  kafka: kafkaOptions.prefault({}),
-});
-
-export type SinksConfig = z.infer<typeof sinksOptions>;
-export type OtlpConfig = SinksConfig['otlp'];
-export type KafkaConfig = SinksConfig['kafka'];
+export type KafkaConfig = z.infer<typeof kafkaOptions>;

@@ -1,0 +1,16 @@
+// The LSTM detector as a registered component: its options are the `detector:` config section, its
+// model is the ONNX LSTM (shipped in models/, retrained on the node), its scoring the shared Scorer.
+import { type DetectorConfig, detectorOptions } from '../config.ts';
+import type { DetectorFactory } from '../detector.ts';
+import { createDetectorStage } from '../detector-stage.ts';
+import { DETECTOR_METRICS } from '../scoring/metrics.ts';
+import { RETRAIN_METRICS } from './retrain/metrics.ts';
+
+export const lstmDetector: DetectorFactory<DetectorConfig> = {
+  name: 'lstm',
+  configKey: 'detector',
+  options: detectorOptions,
+  metrics: [...DETECTOR_METRICS, ...RETRAIN_METRICS],
+  enabled: (o) => o.enabled,
+  create: (o, ctx) => createDetectorStage(o, ctx),
+};
