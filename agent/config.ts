@@ -10,7 +10,7 @@ import { alertingOptions } from '../alerts/config.ts';
 import { detectorList } from '../detectors/registry.ts';
 import { sinkList } from '../sinks/registry.ts';
 import type { CheckContext } from '../core/component.ts';
-import { duration, durationMs } from '../core/duration.ts';
+import { duration } from '../core/duration.ts';
 import { ErrorCode, type UserError } from '../core/errors.ts';
 import { LOG_LEVELS } from './logger.ts';
 import { type PostgresOptions } from '../collectors/pgreplication/options.ts';
