@@ -35,7 +35,7 @@ export function metricsReference(): string {
   const lines = [
     '# Metrics reference',
     '',
-    'Generated from the declarations beside each collector (`npm run docs`); a test fails when this file is stale.',
+    'Generated from the declarations of every registered component (`npm run generate`); a test fails when this file is stale.',
     'Host metrics keep node_exporter 1.x names, types and label keys, so existing dashboards and alerts work unchanged.',
     '',
   ];

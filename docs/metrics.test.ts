@@ -1,10 +1,9 @@
 // Repo-wide checks of every declared metric: Prometheus naming rules, node_exporter conventions,
-// no duplicate families, and a metrics reference that matches the code.
-import { readFileSync } from 'node:fs';
+// no duplicate families (docs/metrics.md itself is checked with the other generated files).
 import { describe, expect, it } from 'vitest';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
 import { collectorList } from '../collectors/registry.ts';
-import { LIVE_METRICS, STAGE_METRIC_GROUPS, metricsReference } from './metrics-reference.ts';
+import { LIVE_METRICS, STAGE_METRIC_GROUPS } from './metrics-reference.ts';
 
 const declared = [
   ...collectorList.flatMap((f) => f.metrics.map((m) => ({ ...m, owner: f.name }))),
@@ -40,9 +39,5 @@ describe('metric declarations', () => {
   it('no family is declared twice', () => {
     const names = [...declared.map((m) => m.name), ...LIVE_METRICS.map((m) => m.name)];
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
-  });
-
-  it('docs/metrics.md is up to date (run `npm run docs`)', () => {
-    expect(readFileSync(new URL('./metrics.md', import.meta.url), 'utf8')).toBe(metricsReference());
   });
 });
