@@ -17,7 +17,7 @@ export interface MonitoredPoint {
 }
 
 /** Names of the default series (the `metric` label values). */
-export const MONITORED = {
+const MONITORED = {
   cpuBusy: 'node_cpu_busy_ratio',
   memoryUsed: 'node_memory_used_ratio',
   filesystemUsed: 'node_filesystem_used_ratio',
