@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
+import { LIVE_INSTRUMENTS } from '../agent/telemetry.ts';
 import { collectorList } from '../collectors/registry.ts';
+import { INFERENCE_HISTOGRAM } from '../detectors/scoring/metrics.ts';
 import { LIVE_METRICS, STAGE_METRIC_GROUPS, metricsReference } from './metrics-reference.ts';
 
 const declared = [
@@ -40,6 +42,12 @@ describe('metric declarations', () => {
   it('no family is declared twice', () => {
     const names = [...declared.map((m) => m.name), ...LIVE_METRICS.map((m) => m.name)];
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
+  it('documents the live instruments as the code creates them, and no others', () => {
+    const live = [...Object.values(LIVE_INSTRUMENTS), { name: INFERENCE_HISTOGRAM.name, kind: 'histogram', labels: [], help: INFERENCE_HISTOGRAM.help }];
+    const byName = (ms: readonly { name: string }[]) => [...ms].sort((a, b) => a.name.localeCompare(b.name));
+    expect(byName(LIVE_METRICS)).toEqual(byName(live));
   });
 
   it('docs/metrics.md is up to date (run `npm run docs`)', () => {
