@@ -2,8 +2,9 @@
 // imports nothing from the stages or the agent; a stage (collectors/, detectors/, alerts/, sinks/)
 // imports core/ and its own folder, never another stage or agent/; only the agent wires stages together.
 // Test files (*.test.ts), testdata/ and testing/ helper folders (and a stage's testing.ts) are exempt:
-// like the agent, a test may wire stages together. Every import form counts: static, type-only,
-// re-exports and dynamic import() with a literal path.
+// like the agent, a test may wire stages together. And what is built into dist/ (agent/, core/ and
+// the stages) imports no test helper: tsconfig.build.json leaves those out, an import would pull them
+// back in. Every import form counts: static, type-only, re-exports and dynamic import() with a literal path.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const STAGES = ['collectors', 'detectors', 'alerts', 'sinks'] as const;
 const GUARDED = ['core', ...STAGES] as const;
+const BUILT = ['agent', ...GUARDED] as const;
 
 /** The top-level folders that a file in `folder` may import from. */
 function allowed(folder: string): readonly string[] {
@@ -38,20 +40,20 @@ function relativeImports(path: string): { spec: string; line: number }[] {
   return info.importedFiles.filter((f) => f.fileName.startsWith('.')).map((f) => ({ spec: f.fileName, line: lineOf(f.pos) }));
 }
 
+/** Every relative import of the non-test files of `folders`, resolved against the repository root. */
+function imports(folders: readonly string[]): { file: string; folder: string; spec: string; line: number; target: string }[] {
+  return folders.flatMap((folder) =>
+    sourceFiles(folder).flatMap((file) =>
+      relativeImports(file).map(({ spec, line }) => ({ file, folder, spec, line, target: relative(ROOT, resolve(ROOT, dirname(file), spec)).split(sep).join('/') })),
+    ),
+  );
+}
+
 /** Every import that crosses a boundary, as "file:line imports 'spec' (folder/)". */
 function violations(): string[] {
-  const found: string[] = [];
-  for (const folder of GUARDED) {
-    for (const file of sourceFiles(folder)) {
-      for (const { spec, line } of relativeImports(file)) {
-        const target = relative(ROOT, resolve(ROOT, dirname(file), spec)).split(sep).join('/');
-        const top = target.split('/')[0]!;
-        if (target.startsWith('..') || allowed(folder).includes(top)) continue;
-        found.push(`${file}:${line} imports '${spec}' (${top}/)`);
-      }
-    }
-  }
-  return found;
+  return imports(GUARDED)
+    .filter(({ folder, target }) => !target.startsWith('..') && !allowed(folder).includes(target.split('/')[0]!))
+    .map(({ file, line, spec, target }) => `${file}:${line} imports '${spec}' (${target.split('/')[0]}/)`);
 }
 
 /**
@@ -75,6 +77,11 @@ describe('import boundaries', () => {
   it('core/ imports no stage and no agent/; a stage imports only core/ and itself', () => {
     const found = violations();
     expect(found.filter((v) => !PENDING.has(key(v)))).toEqual([]);
+  });
+
+  it('code built into dist/ imports no test helper', () => {
+    const helpers = imports(BUILT).filter(({ target }) => isExempt(target) || target.startsWith('test/'));
+    expect(helpers.map(({ file, line, spec }) => `${file}:${line} imports '${spec}'`)).toEqual([]);
   });
 
   it('lists as pending only crossings that still exist', () => {
