@@ -1,6 +1,7 @@
 // Repo-wide checks of every declared metric: Prometheus naming rules, node_exporter conventions,
-// no duplicate families, and a metrics reference that matches the code.
-import { readFileSync } from 'node:fs';
+// no duplicate families, and a metrics reference that matches the code; the hand-written metric
+// tables of the other docs name declared families, with the declared type and labels.
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
 import { LIVE_INSTRUMENTS } from '../agent/telemetry.ts';
@@ -52,5 +53,32 @@ describe('metric declarations', () => {
 
   it('docs/metrics.md is up to date (run `npm run docs`)', () => {
     expect(readFileSync(new URL('./metrics.md', import.meta.url), 'utf8')).toBe(metricsReference());
+  });
+});
+
+/** Rows `| \`name\` | type | …` of the docs' own metric tables, with the table's header cells. */
+function docTableRows(): { file: string; name: string; kind: string; labels: string | undefined }[] {
+  const files = readdirSync(new URL('./', import.meta.url), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md') && f !== 'metrics.md');
+  return files.flatMap((file) => {
+    let header: string[] = [];
+    const rows: { file: string; name: string; kind: string; labels: string | undefined }[] = [];
+    for (const line of readFileSync(new URL(`./${file}`, import.meta.url), 'utf8').split('\n')) {
+      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      if (cells[0] === 'metric' || cells[0] === 'family') header = cells;
+      const row = /^`([a-zA-Z_:][a-zA-Z0-9_:]*)`$/.exec(cells[0] ?? '');
+      if (row && (header[1] === 'type' || header[1] === 'kind')) rows.push({ file, name: row[1]!, kind: cells[1]!, labels: header[2] === 'labels' ? cells[2] : undefined });
+    }
+    return rows;
+  });
+}
+
+describe('metric tables in the docs', () => {
+  const families = new Map([...declared, ...LIVE_METRICS].map((m) => [m.name, m]));
+  it.each(docTableRows().map((r) => [`${r.file}: ${r.name}`, r] as const))('%s is declared, with its type and labels', (_row, r) => {
+    const m = families.get(r.name);
+    expect(m, 'a declared family').toBeDefined();
+    expect(r.kind).toBe(m!.kind);
+    // Backticked label names; a table may add prose for labels that vary (ALERTS' "alert labels").
+    if (r.labels !== undefined) expect([...r.labels.matchAll(/`([a-zA-Z_][a-zA-Z0-9_]*)`/g)].map((x) => x[1])).toEqual(m!.labels);
   });
 });
