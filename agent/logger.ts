@@ -3,11 +3,12 @@
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import { REDACTED } from '../core/redact.ts';
 
 /** pino's levels, as `logLevel` and `--log-level` accept them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const REDACTED_KEYS = ['password', 'passwd', 'token', 'secret', 'authorization', 'dsn', 'connectionString'];
+const REDACTED_KEYS = ['password', 'passwd', 'token', 'secret', 'authorization', 'dsn', 'connectionString'];
 
 /**
  * Log bytes held in memory while stdout is not being read (a stuck log shipper); beyond this, new
@@ -47,7 +48,7 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
       level,
       base: { service: 'vigil' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: '[redacted]' },
+      redact: { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: REDACTED },
     },
     destination ?? stdout!,
   );

@@ -101,7 +101,7 @@ async function checkConfig(file: string | undefined, flags: RunFlags): Promise<v
   process.stdout.write(stringify(redactConfig(result.config)));
 }
 
-export function buildCli(): Command {
+function buildCli(): Command {
   const program = new Command('vigil')
     .description('Node-resident observability and alerting agent')
     .version(VERSION, '-V, --version')

@@ -36,7 +36,7 @@ export interface AlertingStage {
 export type AlertingStageResult = { ok: true; stage: AlertingStage } | { ok: false; errors: UserError[] };
 
 /** Where the stage keeps what survives a restart. */
-export const alertStateDir = (stateDir: string): string => path.join(stateDir, 'alerts');
+const alertStateDir = (stateDir: string): string => path.join(stateDir, 'alerts');
 
 class RuleStage implements AlertingStage {
   readonly metrics: readonly MetricSpec[] = [...RULE_METRICS, ...RUNBOOK_VIEW_METRICS];

@@ -63,7 +63,7 @@ async function agentRss(ctx: BenchContext, dir: string, detector: boolean): Prom
   }
 }
 
-export async function measureDetector(ctx: BenchContext): Promise<string> {
+async function measureDetector(ctx: BenchContext): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-detector-'));
   try {
     let model = defaultModelPath();

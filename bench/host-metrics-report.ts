@@ -3,7 +3,7 @@
 import { mb, ms, num, ratio, table, verdict } from './markdown.ts';
 import type { Memory } from './procstat.ts';
 
-export const GOAL = { cpuRatio: 2, p99Ratio: 1, rssBytes: 100e6 } as const;
+const GOAL = { cpuRatio: 2, p99Ratio: 1, rssBytes: 100e6 } as const;
 
 export interface Latency {
   readonly p50: number;

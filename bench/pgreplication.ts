@@ -21,7 +21,7 @@ async function vigilConnections(server: PgServer): Promise<number> {
   return Number(row?.n ?? NaN);
 }
 
-export async function measurePgReplication(ctx: BenchContext): Promise<string> {
+async function measurePgReplication(ctx: BenchContext): Promise<string> {
   ctx.log('pgreplication: starting a primary and a streaming replica');
   const pair = await startPrimaryReplica();
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-pg-'));

@@ -15,7 +15,7 @@ import type { BenchContext, BenchSection } from './section.ts';
 const PLAN = { stepMs: 10_000, historyHours: 6, measuredTicks: 300 } as const;
 const GOAL_P99_MS = 20;
 
-export const BENCH_RULES: readonly string[] = [
+const BENCH_RULES: readonly string[] = [
   'node_filesystem_avail_bytes{fstype!=""} / node_filesystem_size_bytes{fstype!=""} * 100 < 40 and predict_linear(node_filesystem_avail_bytes{fstype!=""}[6h], 24 * 60 * 60) < 0 and node_filesystem_readonly{fstype!=""} == 0',
   'node_filesystem_avail_bytes{fstype!=""} / node_filesystem_size_bytes{fstype!=""} * 100 < 5 and node_filesystem_readonly{fstype!=""} == 0',
   'node_filesystem_files_free{fstype!=""} / node_filesystem_files{fstype!=""} * 100 < 5 and node_filesystem_readonly{fstype!=""} == 0',
@@ -33,7 +33,7 @@ export const BENCH_RULES: readonly string[] = [
 ];
 
 /** One tick of a synthetic node: 128 CPUs, 60 filesystems, 40 disks, 50 interfaces, 100 replication targets. */
-export function snapshotAt(t: number): SnapshotLike {
+function snapshotAt(t: number): SnapshotLike {
   const s = t / 1000;
   const samples: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
   const push = (name: string, labels: Record<string, string>, value: number): void => void samples.push({ name, labels, value });
@@ -76,7 +76,7 @@ export function snapshotAt(t: number): SnapshotLike {
   return { timestamp: t, samples };
 }
 
-export async function measurePromql(ctx: Pick<BenchContext, 'log'>): Promise<string> {
+async function measurePromql(ctx: Pick<BenchContext, 'log'>): Promise<string> {
   const rules: CompiledExpr[] = BENCH_RULES.map((text) => {
     const c = compileExpr(text);
     if (!c.ok) throw new Error(`${text}: ${c.errors[0]?.message}`);

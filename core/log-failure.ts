@@ -7,7 +7,7 @@ import type { ErrorCode } from './errors.ts';
 export type FailureLevel = 'error' | 'warn';
 
 /** The message of anything thrown (an Error's message, else its text). */
-export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function logFailure(
   logger: Logger,

@@ -134,7 +134,7 @@ function variable(name: string, label: string, query: string): Record<string, un
   };
 }
 
-export function dashboardJson(d: DashboardSpec): Record<string, unknown> {
+function dashboardJson(d: DashboardSpec): Record<string, unknown> {
   let x = 0;
   let y = 0;
   const panels = d.panels.map((p, i) => {

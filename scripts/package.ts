@@ -15,7 +15,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeF
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO = fileURLToPath(new URL('../', import.meta.url));
+const REPO = fileURLToPath(new URL('../', import.meta.url));
 export const PACKAGE_DIR = path.join(REPO, 'build', 'package');
 /** Written last: a package without it is incomplete. */
 export const STAMP = '.vigil-package.json';
@@ -38,7 +38,7 @@ function sh(cmd: string, args: readonly string[], cwd = REPO): void {
 }
 
 /** Bytes under `p` (files only, links not followed). */
-export function sizeOf(p: string): number {
+function sizeOf(p: string): number {
   const st = statSync(p, { throwIfNoEntry: false });
   if (st === undefined) return 0;
   if (!st.isDirectory()) return st.isFile() ? st.size : 0;
@@ -60,7 +60,7 @@ function newest(p: string): number {
 const lockHash = (): string => createHash('sha256').update(readFileSync(path.join(REPO, 'package-lock.json'))).digest('hex');
 
 /** True when build/package is complete and nothing it is made from changed since. */
-export function isFresh(out = PACKAGE_DIR): boolean {
+function isFresh(out = PACKAGE_DIR): boolean {
   const stamp = path.join(out, STAMP);
   if (!existsSync(stamp)) return false;
   const made = statSync(stamp).mtimeMs;
@@ -100,7 +100,7 @@ function runtimePackageJson(): string {
   return JSON.stringify({ ...rest, dependencies, scripts: { start: scripts.start } }, null, 2) + '\n';
 }
 
-export function buildPackage(out = PACKAGE_DIR): Record<string, number> {
+function buildPackage(out = PACKAGE_DIR): Record<string, number> {
   sh('npm', ['run', '--silent', 'build']);
   rmSync(out, { recursive: true, force: true });
   cpSync(path.join(REPO, 'dist'), path.join(out, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });

@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-export const RULES_DIR = path.join(REPO, 'alerts', 'rules');
+const RULES_DIR = path.join(REPO, 'alerts', 'rules');
 export const OUTPUT = path.join(REPO, 'deploy', 'kubernetes', 'prometheusrule.yaml');
 /**
  * Where runbooks are read by default: the agents themselves serve /runbooks/<name> on the metrics
  * port; the headless Service's name resolves inside the cluster. Override for a public docs site.
  */
-export const DEFAULT_RUNBOOK_BASE = 'http://vigil.vigil.svc:9464/runbooks';
+const DEFAULT_RUNBOOK_BASE = 'http://vigil.vigil.svc:9464/runbooks';
 
 interface Rule {
   alert?: string;

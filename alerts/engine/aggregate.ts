@@ -180,7 +180,7 @@ function groupingKey(labels: Labels, sortedGrouping: readonly string[], without:
 }
 
 /** Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest round-trip digits, never an exponent. */
-export function formatFloatF(v: number): string {
+function formatFloatF(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';

@@ -4,8 +4,8 @@ import type { LabelMatcher } from './matchers.ts';
 
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 
-export interface NumberNode { readonly type: 'number'; readonly value: number }
-export interface StringNode { readonly type: 'string'; readonly value: string }
+interface NumberNode { readonly type: 'number'; readonly value: number }
+interface StringNode { readonly type: 'string'; readonly value: string }
 
 export interface VectorSelectorNode {
   readonly type: 'vectorSelector';
@@ -47,7 +47,7 @@ export interface AggregateNode {
   readonly without: boolean;
 }
 
-export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
+type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^';
 export type ComparisonOp = '==' | '!=' | '>' | '<' | '>=' | '<=';
 export type SetOp = 'and' | 'or' | 'unless';
 export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp;
@@ -63,7 +63,7 @@ export interface VectorMatching {
   readonly include: readonly string[];
 }
 
-export interface BinaryNode {
+interface BinaryNode {
   readonly type: 'binary';
   readonly op: BinaryOp;
   readonly lhs: Expr;
@@ -73,7 +73,7 @@ export interface BinaryNode {
   readonly matching: VectorMatching | null;
 }
 
-export interface UnaryNode { readonly type: 'unary'; readonly negate: boolean; readonly expr: Expr }
+interface UnaryNode { readonly type: 'unary'; readonly negate: boolean; readonly expr: Expr }
 
 export type Expr =
   | NumberNode | StringNode | VectorSelectorNode | MatrixSelectorNode | CallNode | AggregateNode | BinaryNode | UnaryNode;

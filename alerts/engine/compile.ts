@@ -23,7 +23,8 @@ const v: ValueType = 'vector';
 const m: ValueType = 'matrix';
 const s: ValueType = 'scalar';
 const str: ValueType = 'string';
-const FUNCTIONS: Readonly<Record<FunctionName, Signature>> = {
+/** Every function the agent evaluates, with its argument types; docs/promql-subset.md lists these (a test checks). */
+export const FUNCTIONS: Readonly<Record<FunctionName, Signature>> = {
   rate: { args: [m], ret: v }, irate: { args: [m], ret: v }, increase: { args: [m], ret: v }, delta: { args: [m], ret: v },
   idelta: { args: [m], ret: v }, deriv: { args: [m], ret: v }, predict_linear: { args: [m, s], ret: v },
   avg_over_time: { args: [m], ret: v }, min_over_time: { args: [m], ret: v }, max_over_time: { args: [m], ret: v },
@@ -37,7 +38,8 @@ const FUNCTIONS: Readonly<Record<FunctionName, Signature>> = {
   label_replace: { args: [v, str, str, str, str], ret: v }, timestamp: { args: [v], ret: v },
 };
 
-const AGGREGATIONS: Readonly<Record<string, AggregateOp>> = {
+/** Every aggregation the agent evaluates, by its PromQL name; docs/promql-subset.md lists these (a test checks). */
+export const AGGREGATIONS: Readonly<Record<string, AggregateOp>> = {
   sum: 'sum', avg: 'avg', min: 'min', max: 'max', count: 'count', group: 'group', stddev: 'stddev', stdvar: 'stdvar',
   topk: 'topk', bottomk: 'bottomk', quantile: 'quantile', count_values: 'count_values',
 };

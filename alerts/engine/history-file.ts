@@ -40,7 +40,7 @@ interface Header {
   readonly series: ReadonlyArray<{ readonly labels: Labels; readonly points: number }>;
 }
 
-export function encodeHistory(series: readonly StoredColumns[]): Buffer {
+function encodeHistory(series: readonly StoredColumns[]): Buffer {
   const header: Header = { version: 1, series: series.map((s) => ({ labels: s.labels, points: s.length })) };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const points = series.reduce((n, s) => n + s.length, 0);
@@ -58,7 +58,7 @@ export function encodeHistory(series: readonly StoredColumns[]): Buffer {
   return buf;
 }
 
-export function decodeHistory(buf: Buffer, file: string): SavedSeries[] {
+function decodeHistory(buf: Buffer, file: string): SavedSeries[] {
   const bad = (reason: string): HistoryFileError => new HistoryFileError(file, `corrupt rule history (${reason}); it is ignored`);
   if (buf.length < MAGIC.length + 8 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('not a Vigil history file');
   const body = buf.subarray(0, buf.length - 4);

@@ -25,9 +25,9 @@ export interface HistoryStats {
   readonly droppedPoints: number;
 }
 
-export const DEFAULT_MAX_SERIES = 20_000;
+const DEFAULT_MAX_SERIES = 20_000;
 /** 6 h at a 5 s interval. */
-export const DEFAULT_MAX_POINTS_PER_SERIES = 4_320;
+const DEFAULT_MAX_POINTS_PER_SERIES = 4_320;
 
 /** One series' points; implements SeriesView directly so that reading allocates nothing. */
 export class StoredSeries implements SeriesView {

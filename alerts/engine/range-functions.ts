@@ -21,7 +21,7 @@ export interface RangeContext {
 /** Returns the value, or undefined to drop the series (as Prometheus does with too few points). */
 export type RangeFunction = (p: RangePoints, ctx: RangeContext) => number | undefined;
 
-export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
+function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
   const t = sum + inc;
   // Neumaier's variant: compensate with whichever operand was smaller.
   if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
@@ -30,7 +30,7 @@ export function kahanSumInc(inc: number, sum: number, c: number): [number, numbe
 }
 
 /** time.Duration.Seconds() of a whole number of milliseconds: float64(sec) + float64(nsec)/1e9. */
-export function durationSeconds(ms: number): number {
+function durationSeconds(ms: number): number {
   const sec = Math.trunc(ms / 1000);
   const nsec = (ms - sec * 1000) * 1e6;
   return sec + nsec / 1e9;
@@ -88,7 +88,7 @@ const compensation = (sum: number, inc: number, t: number): number => (Math.abs(
  * Least squares with Kahan-compensated sums, x in seconds relative to `interceptTime`. The sums are
  * inlined (no tuple per point): this loop runs over hours of points for predict_linear every tick.
  */
-export function linearRegression(p: RangePoints, interceptTime: number): [number, number] {
+function linearRegression(p: RangePoints, interceptTime: number): [number, number] {
   const { t, v, n: len } = p;
   let n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
   const initY = v[0] as number;
@@ -127,9 +127,6 @@ export function linearRegression(p: RangePoints, interceptTime: number): [number
   const intercept = sumY / n - (slope * sumX) / n;
   return [slope, intercept];
 }
-
-/** Go's vectorByValueHeap order: NaN first, then ascending. */
-export const goValueLess = (a: number, b: number): boolean => Number.isNaN(a) || a < b;
 
 /** Prometheus' quantile(): linear interpolation between the closest ranks. `values` is sorted in place. */
 export function quantile(q: number, values: Float64Array | number[]): number {

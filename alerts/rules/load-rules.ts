@@ -10,7 +10,7 @@ import type { CompiledExpr, ExprError } from '../engine/api.ts';
 import { type GroupDef, parseRuleFile, type RuleDef } from './rule-file.ts';
 import { parseTemplate, type Template } from './template.ts';
 
-export type CompileResult = { readonly ok: true; readonly expr: CompiledExpr } | { readonly ok: false; readonly errors: readonly ExprError[] };
+type CompileResult = { readonly ok: true; readonly expr: CompiledExpr } | { readonly ok: false; readonly errors: readonly ExprError[] };
 export type Compile = (text: string) => CompileResult;
 
 export interface LoadedRule {
@@ -38,12 +38,12 @@ function shippedRulesDir(): string {
   return fileURLToPath(candidates[0]!);
 }
 
-export const defaultRuleGlob = (): string => path.join(shippedRulesDir(), '*.rules.yml');
+const defaultRuleGlob = (): string => path.join(shippedRulesDir(), '*.rules.yml');
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
 /** The files the patterns name, sorted per pattern; a plain path that does not exist is an error. */
-export async function expandRuleFiles(patterns: readonly string[]): Promise<{ files: string[]; errors: UserError[] }> {
+async function expandRuleFiles(patterns: readonly string[]): Promise<{ files: string[]; errors: UserError[] }> {
   const files: string[] = [];
   const errors: UserError[] = [];
   for (const pattern of patterns) {
@@ -96,7 +96,7 @@ function compileRule(def: RuleDef, compile: Compile, errors: UserError[]): Loade
 }
 
 /** Compiles the groups of parsed files (shared by the agent and check-rules). */
-export function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: UserError[]): LoadedGroup[] {
+function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: UserError[]): LoadedGroup[] {
   return groups.map((g) => ({
     file: g.file,
     name: g.name,

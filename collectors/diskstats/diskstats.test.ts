@@ -111,6 +111,8 @@ describe('diskstats collector', () => {
     expect(valueOf(v418.samples, 'node_disk_discard_time_seconds_total', { device: 'sda' })).toBe(0.13);
     const v55 = await collectFixture(diskstatsCollector, host('kernel-5.5'));
     expect(namesOf(v55.samples)).toEqual([...ELEVEN, ...DISCARDS, ...FLUSHES, 'node_disk_info'].sort());
+    // A 5.5 kernel has every field: every declared family is emitted.
+    expect(namesOf(v55.samples)).toEqual(diskstatsCollector.metrics.map((m) => m.name).sort());
     expect(valueOf(v55.samples, 'node_disk_flush_requests_time_seconds_total', { device: 'nvme0n1' })).toBe(12.345);
   });
 

@@ -15,7 +15,7 @@ import { withTimeout } from '../../core/with-timeout.ts';
 
 /** Reconnect pacing: 0.5 s after the first failure, doubling, at most 30 s between attempts. */
 export const BACKOFF_INITIAL_MS = 500;
-export const BACKOFF_MAX_MS = 30_000;
+const BACKOFF_MAX_MS = 30_000;
 
 /** Where and how to connect, with the DSN (if any) merged in. */
 export interface ConnectionSpec {

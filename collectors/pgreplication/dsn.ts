@@ -6,7 +6,7 @@
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
-export interface DsnParts {
+interface DsnParts {
   host?: string;
   port?: number;
   database?: string;

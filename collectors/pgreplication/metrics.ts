@@ -3,8 +3,8 @@
 // pg_stat_replication_pg_wal_lsn_diff); `vigil_pg_` for the signals it does not have.
 import type { MetricSpec } from '../../core/samples.ts';
 
-export const STANDBY_LABELS = ['target', 'application_name', 'client_addr', 'state', 'slot_name'] as const;
-export const SLOT_LABELS = ['target', 'slot_name', 'slot_type'] as const;
+const STANDBY_LABELS = ['target', 'application_name', 'client_addr', 'state', 'slot_name'] as const;
+const SLOT_LABELS = ['target', 'slot_name', 'slot_type'] as const;
 /** pg_replication_slots.wal_status values (PostgreSQL 13+); each is a series, 1 for the current one. */
 export const WAL_STATUSES = ['reserved', 'extended', 'unreserved', 'lost'] as const;
 

@@ -51,7 +51,7 @@ export const postgresOptions = z
     });
   });
 
-export type PostgresTargetConfig = z.infer<typeof target>;
+type PostgresTargetConfig = z.infer<typeof target>;
 
 /** A target as the collector receives it: the config plus the password the agent resolved from `passwordEnv`. */
 export type PostgresTarget = PostgresTargetConfig & { readonly password?: string };

@@ -15,7 +15,7 @@ export interface PgReplicationCollector extends Collector {
   close(): Promise<void>;
 }
 
-export function createPgReplicationCollector(opts: PostgresOptions, ctx: Context): PgReplicationCollector {
+function createPgReplicationCollector(opts: PostgresOptions, ctx: Context): PgReplicationCollector {
   const targets = opts.targets.map((t) => new TargetCollector(t, ctx.logger, ctx.now));
   const close = async () => {
     await Promise.all(targets.map((t) => t.close()));

@@ -12,7 +12,7 @@ import { ROLE_AND_REPLICA_SQL, type ReplicaMemory, type RoleRow, replicaSamples 
 import { logFailure } from '../../core/log-failure.ts';
 
 /** The three statements of a tick, sent together (simple query protocol, one round trip). */
-export const TICK_SQL = `${ROLE_AND_REPLICA_SQL};\n${STANDBYS_SQL};\n${SLOTS_SQL}`;
+const TICK_SQL = `${ROLE_AND_REPLICA_SQL};\n${STANDBYS_SQL};\n${SLOTS_SQL}`;
 
 type State = 'unknown' | 'up' | 'down';
 

@@ -1,6 +1,6 @@
 // /proc/diskstats: "major minor name" then 11, 15 or 17 counters depending on the kernel.
 
-export interface DiskStats {
+interface DiskStats {
   readonly major: string;
   readonly minor: string;
   readonly device: string;

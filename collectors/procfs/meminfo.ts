@@ -1,6 +1,6 @@
 // /proc/meminfo: "Field:   123 kB" lines, named the way node_exporter names them.
 
-export interface MeminfoField {
+interface MeminfoField {
   /** node_exporter's metric name: node_memory_<Field>_bytes, or without _bytes for page counts. */
   readonly name: string;
   readonly value: number;

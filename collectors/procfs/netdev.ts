@@ -3,7 +3,7 @@
 export const RECEIVE_FIELDS = ['bytes', 'packets', 'errs', 'drop', 'fifo', 'frame', 'compressed', 'multicast'] as const;
 export const TRANSMIT_FIELDS = ['bytes', 'packets', 'errs', 'drop', 'fifo', 'colls', 'carrier', 'compressed'] as const;
 
-export interface InterfaceCounters {
+interface InterfaceCounters {
   readonly device: string;
   readonly receive: readonly number[];
   readonly transmit: readonly number[];

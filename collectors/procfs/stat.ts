@@ -1,11 +1,11 @@
 // /proc/stat: per-CPU times and the kernel's global counters.
 
 /** The kernel reports CPU times in USER_HZ ticks; 100 on every Linux ABI node_exporter supports. */
-export const USER_HZ = 100;
+const USER_HZ = 100;
 
 export const CPU_MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
 
-export interface CpuTimes {
+interface CpuTimes {
   /** "0", "1", … as node_exporter labels them. */
   readonly cpu: string;
   /** Seconds per mode, in CPU_MODES order. */

@@ -6,7 +6,7 @@ import { sysPath } from '../host-path.ts';
 import { readOptional } from '../read.ts';
 
 /** Formats the zone's short name; it takes the process's time zone (TZ) as it is when made. */
-export const zoneNameFormat = (): Intl.DateTimeFormat => new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+const zoneNameFormat = (): Intl.DateTimeFormat => new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
 
 /**
  * The zone's short name ("UTC", "CET") and its offset east of UTC in seconds, at `ms`. Without a

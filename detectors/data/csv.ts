@@ -4,7 +4,7 @@
 // allows it (an empty cell); anything else is a DataError naming file and line.
 import { DataError } from './data-error.ts';
 
-export interface CsvSeries {
+interface CsvSeries {
   /** Column name ("value") or index ("col3"). */
   readonly column: string;
   readonly values: Float64Array;

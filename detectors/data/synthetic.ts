@@ -22,7 +22,7 @@ const PERIODS = [12, 24, 48, 96, 144, 288, 1440];
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)]!;
 const logUniform = (rng: Rng, lo: number, hi: number): number => Math.exp(Math.log(lo) + rng.next() * (Math.log(hi) - Math.log(lo)));
 
-export function syntheticSeries(index: number, length: number, rng: Rng): SyntheticSeries {
+function syntheticSeries(index: number, length: number, rng: Rng): SyntheticSeries {
   const values = new Float64Array(length);
   const labels = new Uint8Array(length);
   const level = logUniform(rng, 0.01, 1e6);

@@ -11,7 +11,7 @@ import { parseCsv } from './csv.ts';
 import { DataError } from './data-error.ts';
 import { columnsOf, readNpz } from './npz.ts';
 
-export interface TrainingSeries {
+interface TrainingSeries {
   /** Where it came from: relative path, plus `#column` for multi-column files. */
   readonly source: string;
   readonly values: Float64Array;

@@ -2,7 +2,7 @@
 // telemetry that still holds anomalies; with plain MSE a single ±10σ spike pulls the weights 100×
 // harder than a normal point, so the model learns to chase spikes. Huber is quadratic for |e| ≤ δ
 // (MSE on normal points) and linear beyond, so anomalies get a bounded vote.
-export const HUBER_DELTA = 1;
+const HUBER_DELTA = 1;
 
 export function huber(e: number, delta = HUBER_DELTA): number {
   const a = Math.abs(e);

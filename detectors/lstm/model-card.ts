@@ -17,7 +17,7 @@ export interface CardFacts {
 const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(5) : 'n/a');
 
 /** An ASCII chart of train (t) and validation (v) loss per epoch. */
-export function asciiChart(history: readonly { trainLoss: number; validationLoss: number }[], height = 10): string {
+function asciiChart(history: readonly { trainLoss: number; validationLoss: number }[], height = 10): string {
   const values = history.flatMap((h) => [h.trainLoss, h.validationLoss]).filter(Number.isFinite);
   if (values.length === 0) return '(no epochs)';
   const lo = Math.min(...values);
@@ -33,7 +33,7 @@ export function asciiChart(history: readonly { trainLoss: number; validationLoss
   return [...grid.map((cells, r) => `${label(r)} |${cells.join('')}`), `${' '.repeat(8)} +${'-'.repeat(history.length * 3)}`, `${' '.repeat(10)}epochs 1..${history.length} (t = train, v = validation)`].join('\n');
 }
 
-export function svgChart(history: readonly { trainLoss: number; validationLoss: number }[]): string {
+function svgChart(history: readonly { trainLoss: number; validationLoss: number }[]): string {
   const w = 480;
   const h = 200;
   const pad = 30;

@@ -10,7 +10,7 @@ import { exportOnnx } from './onnx-export.ts';
 import { loadOnnxPredictor } from './onnx-predictor.ts';
 import { initModel, roundedToFloat32 } from './params.ts';
 import { createRng } from './prng.ts';
-import { createTsPredictor } from './ts-predictor.ts';
+import { createTsPredictor } from './testing/ts-predictor.ts';
 
 const { onnx } = onnxProto;
 

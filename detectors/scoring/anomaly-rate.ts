@@ -1,6 +1,6 @@
 // vigil_host_anomaly_rate: the share of scored points flagged over a trailing time span (5 min),
 // kept as a small ring of per-tick counts so that it costs nothing per series.
-export const ANOMALY_RATE_SPAN_MS = 5 * 60_000;
+const ANOMALY_RATE_SPAN_MS = 5 * 60_000;
 const SLOTS = 1024;
 
 export class AnomalyRate {

@@ -11,7 +11,7 @@ const BINS_PER_DECADE = 16;
 /** Underflow bin, log bins from MIN_ERROR to MIN_ERROR·10^DECADES, overflow bin. */
 export const CALIBRATION_BINS = DECADES * BINS_PER_DECADE + 2;
 /** Errors after which an observation's weight halves (about 5.7 h at a 10 s tick). */
-export const CALIBRATION_HALF_LIFE = 2048;
+const CALIBRATION_HALF_LIFE = 2048;
 const GROWTH = Math.pow(2, 1 / CALIBRATION_HALF_LIFE);
 /** Rescale before the growing weight overflows. */
 const RESCALE_AT = 1e100;

@@ -11,7 +11,7 @@ import { normalize, update } from './normalizer.ts';
 import { isWarm, newSeriesState, pushWindow, type SeriesState } from './series-state.ts';
 
 /** Calibrated errors before a series may be flagged (on top of a full window). */
-export const DEFAULT_MIN_CALIBRATION = 100;
+const DEFAULT_MIN_CALIBRATION = 100;
 
 /** Per-series outcome of one step; arrays are indexed like the step's `states`. */
 export interface StepResult {

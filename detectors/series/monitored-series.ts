@@ -16,7 +16,7 @@ export interface MonitoredPoint {
   readonly value: number;
 }
 
-/** Names of the default series (the `metric` label values). */
+/** Names of the default series (the `metric` label values); docs/detector.md lists them (a test checks). */
 export const MONITORED = {
   cpuBusy: 'node_cpu_busy_ratio',
   memoryUsed: 'node_memory_used_ratio',

@@ -6,7 +6,7 @@ export interface SeriesSelector {
   readonly labels?: Readonly<Record<string, string>> | undefined;
 }
 
-export function matches(sel: SeriesSelector, metric: string, labels: Labels): boolean {
+function matches(sel: SeriesSelector, metric: string, labels: Labels): boolean {
   if (sel.metric !== metric) return false;
   if (sel.labels === undefined) return true;
   for (const k in sel.labels) if (labels[k] !== sel.labels[k]) return false;

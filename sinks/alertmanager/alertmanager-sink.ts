@@ -24,7 +24,7 @@ export const ALERTMANAGER_METRICS: readonly MetricSpec[] = [
 ];
 
 /** Prometheus' notification queue capacity. */
-export const DEFAULT_QUEUE: QueueOptions = { capacity: 10_000, backoffInitialMs: 500, backoffMaxMs: 30_000 };
+const DEFAULT_QUEUE: QueueOptions = { capacity: 10_000, backoffInitialMs: 500, backoffMaxMs: 30_000 };
 /** How long stop() may spend flushing queues. */
 const STOP_FLUSH_MS = 2000;
 

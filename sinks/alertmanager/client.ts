@@ -20,7 +20,7 @@ export function displayUrl(u: URL): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
-export class SendError extends Error {
+class SendError extends Error {
   /** HTTP status, when Alertmanager answered. */
   readonly status: number | undefined;
   constructor(message: string, status?: number) {

@@ -7,7 +7,7 @@ import { Backoff } from '../../core/backoff.ts';
 import type { PostableAlert } from './resend.ts';
 import { logFailure } from '../../core/log-failure.ts';
 
-export const MAX_BATCH = 64;
+const MAX_BATCH = 64;
 
 export interface QueueOptions {
   readonly capacity: number;

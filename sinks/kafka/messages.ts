@@ -6,12 +6,12 @@ import type { Labels, Sample } from '../../core/samples.ts';
 import type { AlertTransition, AnomalyScore, TickOutput } from '../../core/tick-output.ts';
 import type { Sized } from './bounded-buffer.ts';
 
-export const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 1;
 
 export type MessageType = 'metric_family' | 'anomaly_score' | 'alert_transition';
 
 /** The fields every message starts with. */
-export interface Envelope {
+interface Envelope {
   readonly schema_version: typeof SCHEMA_VERSION;
   readonly type: MessageType;
   /** The node the agent runs on (also the message key). */
@@ -27,7 +27,7 @@ export interface Envelope {
 /** A sample value as JSON has it: a number, or Prometheus' spelling of the values JSON cannot hold. */
 export type JsonValue = number | 'NaN' | '+Inf' | '-Inf';
 
-export interface MetricFamilyMessage extends Envelope {
+interface MetricFamilyMessage extends Envelope {
   readonly type: 'metric_family';
   readonly name: string;
   readonly kind: 'counter' | 'gauge';

@@ -9,7 +9,7 @@ import type { MetricCatalog } from './metric-catalog.ts';
 import { SnapshotMetricProducer } from './snapshot-producer.ts';
 
 /** The classic Prometheus text format. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export class PrometheusSink implements Sink {
   readonly name = 'prometheus';

@@ -19,7 +19,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { alertmanagerConfigFor, SHIPPED_ALERTMANAGER_CONFIG } from '../../alerts/alertmanager/config-for-test.ts';
+import { alertmanagerConfigFor, SHIPPED_ALERTMANAGER_CONFIG } from '../../alerts/alertmanager/testing/config-for-test.ts';
 import { parseSeriesLabels } from '../../alerts/engine/compile.ts';
 import { HistoryStore } from '../../alerts/engine/history.ts';
 import { defaultRuleEngine } from '../../alerts/rules/engine-adapter.ts';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertmanagerConfigFor } from '../../alerts/alertmanager/config-for-test.ts';
+import { alertmanagerConfigFor } from '../../alerts/alertmanager/testing/config-for-test.ts';
 import { alertmanagerSinkOptions } from '../../sinks/alertmanager/options.ts';
 import { AlertmanagerSink } from '../../sinks/alertmanager/alertmanager-sink.ts';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpPeer, type Peer, getText, spawnPeer, startHttpPeer, tail } from './child.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const AGENT_MAIN = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
+const AGENT_MAIN = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
 
 /** One pino log event (the fields tests look at; the rest stays available by key). */
 export interface LogEvent {
@@ -18,7 +18,7 @@ export interface LogEvent {
 }
 
 /** The environment for the agent: ours without any VIGIL_* (a developer's shell must not leak in), plus `extra`. */
-export function agentEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+function agentEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VIGIL_')) env[k] = v;
   return { ...env, ...extra };
@@ -54,7 +54,7 @@ export async function runCli(args: readonly string[], env: Readonly<Record<strin
 }
 
 /** Parses the agent's stdout: one JSON event per line; anything else is not a log event and is skipped. */
-export function parseLogs(stdout: string): LogEvent[] {
+function parseLogs(stdout: string): LogEvent[] {
   const out: LogEvent[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;

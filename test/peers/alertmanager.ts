@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Exit, type Peer, getText, PortTakenError, spawnPeer, waitForHttp, withFreePort } from './child.ts';
 
-export const ALERTMANAGER_BIN = process.env.VIGIL_TEST_ALERTMANAGER ?? 'prometheus-alertmanager';
+const ALERTMANAGER_BIN = process.env.VIGIL_TEST_ALERTMANAGER ?? 'prometheus-alertmanager';
 
 /** An alert as Alertmanager's GET /api/v2/alerts returns it (the fields tests read). */
-export interface GettableAlert {
+interface GettableAlert {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly startsAt: string;

@@ -203,7 +203,7 @@ export async function getText(url: string): Promise<string> {
 }
 
 /** What to run for an HTTP peer once its listen address is known. */
-export interface HttpPeerLaunch {
+interface HttpPeerLaunch {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;

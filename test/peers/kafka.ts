@@ -16,7 +16,7 @@ const FETCH_SCRIPT = fileURLToPath(new URL('./kafka/fetch.sh', import.meta.url))
 const run = promisify(execFile);
 
 /** The broker's jar directory: $VIGIL_TEST_KAFKA_LIBS, else fetched (once, cached under $HOME) by the fetch script. */
-export async function kafkaLibs(): Promise<string> {
+async function kafkaLibs(): Promise<string> {
   if (process.env.VIGIL_TEST_KAFKA_LIBS) return process.env.VIGIL_TEST_KAFKA_LIBS;
   const { stdout } = await run('bash', [FETCH_SCRIPT], { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
   return stdout.trim().split('\n').pop()!;
@@ -164,7 +164,7 @@ export async function startKafka(): Promise<KafkaPeer> {
 const SCHEMA_DIR = fileURLToPath(new URL('../../docs/schemas/', import.meta.url));
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-export type MessageKind = 'metrics' | 'anomalies' | 'alerts';
+type MessageKind = 'metrics' | 'anomalies' | 'alerts';
 
 /** Validates a decoded message against its topic's JSON Schema; returns ajv's errors as text, or undefined when valid. */
 export type MessageValidator = (kind: MessageKind, message: unknown) => string | undefined;

@@ -2,12 +2,16 @@
 // types, disks and network devices exactly as Vigil does by default. Debian patches node_exporter's
 // defaults (it excludes /run, /mnt, /media and the "lo" device), so every filter is passed explicitly.
 import { defaultConfig } from '../../agent/config.ts';
+import { collectorList } from '../../collectors/registry.ts';
 import { type Peer, getText, startHttpPeer } from './child.ts';
 
-export const NODE_EXPORTER_BIN = process.env.VIGIL_TEST_NODE_EXPORTER ?? 'prometheus-node-exporter';
+const NODE_EXPORTER_BIN = process.env.VIGIL_TEST_NODE_EXPORTER ?? 'prometheus-node-exporter';
 
-/** node_exporter's collectors that Vigil has counterparts for. */
-export const NODE_EXPORTER_COLLECTORS = ['cpu', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'loadavg', 'pressure', 'uname', 'os', 'time'];
+/**
+ * node_exporter's collectors that Vigil has counterparts for: Vigil's default collectors, each named
+ * after the node_exporter collector it reimplements (collectors/registry.ts).
+ */
+const NODE_EXPORTER_COLLECTORS = collectorList.filter((f) => f.defaultEnabled).map((f) => f.name);
 
 /** One of Vigil's default collector options (the root schema types collectors loosely). */
 function vigilDefault(collector: string, key: string): string {
@@ -18,7 +22,7 @@ function vigilDefault(collector: string, key: string): string {
 }
 
 /** node_exporter flags that make its filters equal to Vigil's defaults. */
-export function vigilFilterFlags(): string[] {
+function vigilFilterFlags(): string[] {
   const netdevExclude = vigilDefault('netdev', 'deviceExclude');
   return [
     `--collector.filesystem.mount-points-exclude=${vigilDefault('filesystem', 'mountPointsExclude')}`,

@@ -13,7 +13,7 @@ import { type Peer, PortTakenError, freePort, isListening, spawnPeer, tail } fro
 const BUILD_SCRIPT = fileURLToPath(new URL('./otel-collector/build.sh', import.meta.url));
 
 /** The collector binary: $VIGIL_TEST_OTELCOL, else built (once, cached under $HOME) by the build script. */
-export async function otelCollectorBinary(): Promise<string> {
+async function otelCollectorBinary(): Promise<string> {
   if (process.env.VIGIL_TEST_OTELCOL) return process.env.VIGIL_TEST_OTELCOL;
   const { stdout } = await promisify(execFile)('bash', [BUILD_SCRIPT], { maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 });
   return stdout.trim().split('\n').pop()!;
@@ -24,7 +24,7 @@ export interface OtlpAttribute {
   readonly key: string;
   readonly value: { stringValue?: string; intValue?: string; doubleValue?: number; boolValue?: boolean };
 }
-export interface OtlpNumberPoint {
+interface OtlpNumberPoint {
   readonly attributes?: readonly OtlpAttribute[];
   readonly asDouble?: number;
   readonly asInt?: string;
@@ -45,14 +45,14 @@ export interface OtlpSpan {
   readonly attributes?: readonly OtlpAttribute[];
   readonly status?: { code?: number; message?: string };
 }
-export interface OtlpResource {
+interface OtlpResource {
   readonly attributes?: readonly OtlpAttribute[];
 }
 export interface ResourceMetrics {
   readonly resource?: OtlpResource;
   readonly scopeMetrics?: readonly { scope?: { name?: string }; metrics?: readonly OtlpMetric[] }[];
 }
-export interface ResourceSpans {
+interface ResourceSpans {
   readonly resource?: OtlpResource;
   readonly scopeSpans?: readonly { scope?: { name?: string }; spans?: readonly OtlpSpan[] }[];
 }

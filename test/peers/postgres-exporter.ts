@@ -2,8 +2,8 @@
 // port, with the example queries file it ships (the only place 0.11 has a replica lag: pg_replication_lag).
 import { type Peer, getText, startHttpPeer } from './child.ts';
 
-export const POSTGRES_EXPORTER_BIN = process.env.VIGIL_TEST_POSTGRES_EXPORTER ?? 'prometheus-postgres-exporter';
-export const EXAMPLE_QUERIES = '/usr/share/doc/prometheus-postgres-exporter/examples/queries.yaml';
+const POSTGRES_EXPORTER_BIN = process.env.VIGIL_TEST_POSTGRES_EXPORTER ?? 'prometheus-postgres-exporter';
+const EXAMPLE_QUERIES = '/usr/share/doc/prometheus-postgres-exporter/examples/queries.yaml';
 
 export interface PostgresExporterPeer extends Peer {
   readonly port: number;

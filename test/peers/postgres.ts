@@ -12,7 +12,7 @@ import { freePort } from './child.ts';
 
 const run = promisify(execFile);
 
-export const PG_BIN = process.env.VIGIL_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const PG_BIN = process.env.VIGIL_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** The monitoring role the tests give to Vigil and postgres_exporter: not a superuser, only pg_monitor. */
 export const MONITOR_USER = 'vigil_monitor';
 
@@ -107,7 +107,7 @@ const HBA = [
 ].join('\n');
 
 /** TLS on both servers (ssl=on; the replica inherits the primary's settings through pg_basebackup). */
-export interface PgSsl {
+interface PgSsl {
   /** PEM server certificate and key; copied next to the data dirs (the key owned by postgres, mode 0600). */
   readonly certFile: string;
   readonly keyFile: string;

@@ -29,7 +29,7 @@ const SUFFIXES: Readonly<Record<string, readonly string[]>> = {
   summary: ['_sum', '_count'],
 };
 
-export function parseValue(text: string): number {
+function parseValue(text: string): number {
   switch (text) {
     case '+Inf':
     case 'Inf':

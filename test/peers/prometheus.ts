@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Exit, type Peer, startHttpPeer } from './child.ts';
 
-export const PROMETHEUS_BIN = process.env.VIGIL_TEST_PROMETHEUS ?? 'prometheus';
+const PROMETHEUS_BIN = process.env.VIGIL_TEST_PROMETHEUS ?? 'prometheus';
 export const PROMTOOL_BIN = process.env.VIGIL_TEST_PROMTOOL ?? 'promtool';
 
 export interface ScrapeJob {
@@ -25,7 +25,7 @@ export interface VectorSample {
 }
 
 /** One series of a range vector (a selector with [range] queried at an instant). */
-export interface MatrixSeries {
+interface MatrixSeries {
   readonly metric: Readonly<Record<string, string>>;
   readonly values: ReadonlyArray<readonly [number, string]>;
 }
@@ -48,7 +48,7 @@ interface ApiAnswer {
 }
 
 /** prometheus.yml for the jobs. YAML is a superset of JSON, so JSON is written. */
-export function prometheusConfig(jobs: readonly ScrapeJob[], scrapeInterval = '1s'): string {
+function prometheusConfig(jobs: readonly ScrapeJob[], scrapeInterval = '1s'): string {
   return JSON.stringify(
     {
       global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval, evaluation_interval: scrapeInterval },

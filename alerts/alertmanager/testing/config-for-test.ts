@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
 
-export const SHIPPED_ALERTMANAGER_DIR = fileURLToPath(new URL('./', import.meta.url));
+const SHIPPED_ALERTMANAGER_DIR = fileURLToPath(new URL('../', import.meta.url));
 export const SHIPPED_ALERTMANAGER_CONFIG = path.join(SHIPPED_ALERTMANAGER_DIR, 'alertmanager.yml');
 
 export interface AlertmanagerTestOverrides {
