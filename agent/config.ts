@@ -91,7 +91,7 @@ function componentSections(stageSections: Readonly<Record<string, z.ZodObject>>)
 
 const components = componentSections({ alerting: alertingOptions });
 
-export const configSchema = z.strictObject({
+const configSchema = z.strictObject({
   listen: listen.default('0.0.0.0:9464'),
   interval: duration({ min: 100 }).default('10s'),
   collectorTimeout: duration({ min: 10 }).default('5s'),
@@ -205,7 +205,7 @@ const dotted = (path: readonly PropertyKey[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') || '(root)';
 
 /** Turns zod issues into one error per bad key, unknown keys included, each at its dotted path. */
-export function schemaErrors(error: z.ZodError, origins: ReadonlyMap<string, string> = new Map()): UserError[] {
+function schemaErrors(error: z.ZodError, origins: ReadonlyMap<string, string> = new Map()): UserError[] {
   const out: UserError[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

@@ -52,10 +52,12 @@ const engine: RuleEngine = {
           }),
         }
       : { ok: true, expr: fakeExpr(() => result) },
+  historyMetrics: [],
   createHistory: (): RuleHistory => {
     let saved = 0;
     return {
       seriesOf: () => [],
+      samples: () => [],
       append: (s) => void appended.push(s.timestamp),
       save: async (f) => writeFile(f, JSON.stringify({ points: appended.length + saved })),
       load: async (f) => {

@@ -39,7 +39,7 @@ export type AlertingStageResult = { ok: true; stage: AlertingStage } | { ok: fal
 const alertStateDir = (stateDir: string): string => path.join(stateDir, 'alerts');
 
 class RuleStage implements AlertingStage {
-  readonly metrics: readonly MetricSpec[] = [...RULE_METRICS, ...RUNBOOK_VIEW_METRICS];
+  readonly metrics: readonly MetricSpec[];
   private readonly manager: RuleManager;
   private readonly history: RuleHistory;
   private readonly ctx: StageContext;
@@ -52,7 +52,8 @@ class RuleStage implements AlertingStage {
   private persisting: Promise<void> | undefined;
   private lastAlerts: Alert[] = [];
 
-  constructor(manager: RuleManager, history: RuleHistory, runbooks: ReadonlyMap<string, string>, persistMs: number, ctx: StageContext) {
+  constructor(manager: RuleManager, history: RuleHistory, runbooks: ReadonlyMap<string, string>, persistMs: number, ctx: StageContext, historyMetrics: readonly MetricSpec[]) {
+    this.metrics = [...RULE_METRICS, ...historyMetrics, ...RUNBOOK_VIEW_METRICS];
     this.manager = manager;
     this.history = history;
     this.runbooks = runbooks;
@@ -90,7 +91,7 @@ class RuleStage implements AlertingStage {
       transitions = this.manager.evaluate(this.history, snapshot.timestamp);
       this.lastAlerts = this.manager.alerts();
       for (const t of transitions) this.ctx.logger.info({ alertname: t.alert.labels.alertname, from: t.from, to: t.to }, 'alert state changed');
-      return { samples: [...this.manager.samples(), ...this.views.samples()], alerts: this.lastAlerts, transitions };
+      return { samples: [...this.manager.samples(), ...this.history.samples(), ...this.views.samples()], alerts: this.lastAlerts, transitions };
     } catch (err) {
       // The contract: never throw into the tick. A failure here is a programmer error; it is logged.
       logFailure(this.ctx.logger, 'error', ErrorCode.ALERT_EVALUATION_FAILED, err, 'alert evaluation failed');
@@ -160,5 +161,5 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
   if (scriptProblem !== undefined) logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, scriptProblem, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
-  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention), runbooks, durationMs(config.persistInterval), ctx) };
+  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention), runbooks, durationMs(config.persistInterval), ctx, engine.historyMetrics) };
 }

@@ -13,7 +13,7 @@ import { statCollector } from './stat/stat.ts';
 import { timeCollector } from './time/time.ts';
 import { unameCollector } from './uname/uname.ts';
 
-export const collectorFactories = [
+export const collectorList: readonly CollectorFactory<object>[] = [
   cpuCollector,
   statCollector,
   meminfoCollector,
@@ -26,7 +26,4 @@ export const collectorFactories = [
   osCollector,
   timeCollector,
   pgreplicationCollector,
-] as const;
-
-/** The registry seen through the common contract (create's parameter is checked per entry above). */
-export const collectorList: readonly CollectorFactory<object>[] = collectorFactories;
+];

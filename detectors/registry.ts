@@ -2,7 +2,4 @@
 import type { DetectorFactory } from './detector.ts';
 import { lstmDetector } from './lstm/lstm-detector.ts';
 
-export const detectorFactories = [lstmDetector] as const;
-
-/** The registry seen through the common contract. */
-export const detectorList: readonly DetectorFactory<object>[] = detectorFactories;
+export const detectorList: readonly DetectorFactory<object>[] = [lstmDetector];

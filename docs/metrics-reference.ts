@@ -3,6 +3,7 @@
 import { collectorList } from '../collectors/registry.ts';
 import { SELF_METRICS } from '../agent/self-metrics.ts';
 import type { MetricSpec } from '../core/samples.ts';
+import { HISTORY_METRICS } from '../alerts/engine/history-metrics.ts';
 import { RULE_METRICS } from '../alerts/rules/rule-manager.ts';
 import { RUNBOOK_VIEW_METRICS } from '../alerts/runbooks/views.ts';
 import { detectorList } from '../detectors/registry.ts';
@@ -12,7 +13,7 @@ import { sinkList } from '../sinks/registry.ts';
 /** The families of the stages after collection, by the component (or stage) that emits them. */
 export const STAGE_METRIC_GROUPS: ReadonlyArray<{ readonly title: string; readonly owner: string; readonly metrics: readonly MetricSpec[] }> = [
   ...detectorList.map((d) => ({ title: `Detector \`${d.name}\` (options at \`${d.configKey}\`)`, owner: 'detector', metrics: d.metrics })),
-  { title: 'Alert rules (only when rules are loaded)', owner: 'alerting', metrics: RULE_METRICS },
+  { title: 'Alert rules (only when rules are loaded)', owner: 'alerting', metrics: [...RULE_METRICS, ...HISTORY_METRICS] },
   { title: 'Runbook page views', owner: 'alerting', metrics: RUNBOOK_VIEW_METRICS },
   ...sinkList.map((f) => ({ title: `Sink \`${f.name}\` (options at \`${f.configKey}\`; emitted while it is enabled)`, owner: 'sink', metrics: f.metrics })),
 ];

@@ -5,7 +5,4 @@ import { kafkaSink } from './kafka/kafka-sink.ts';
 import { otlpSink } from './otlp/otlp-sink.ts';
 import type { SinkFactory } from './sink.ts';
 
-export const sinkFactories = [otlpSink, kafkaSink, alertmanagerSink] as const;
-
-/** The registry seen through the common contract (each entry is checked against its own options above). */
-export const sinkList: readonly SinkFactory<object>[] = sinkFactories;
+export const sinkList: readonly SinkFactory<object>[] = [otlpSink, kafkaSink, alertmanagerSink];

@@ -24,7 +24,7 @@ export interface Sink {
 }
 
 /** What a sink is created with besides its options. */
-export interface SinkCreateContext extends SinkContext {
+interface SinkCreateContext extends SinkContext {
   /** Every metric family the agent can emit (OTLP exports the same set as /metrics). */
   readonly catalog: MetricCatalog;
   /** The rule evaluation interval (Alertmanager's endsAt depends on it, as in Prometheus). */

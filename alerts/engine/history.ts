@@ -6,6 +6,7 @@ import type { Labels, Sample } from '../../core/samples.ts';
 import type { HistoryReader, SeriesView } from './api.ts';
 import { readHistoryFile, writeHistoryFile } from './history-file.ts';
 import { labelsKey, transientLabelsKey } from './labels.ts';
+import { historySamples } from './history-metrics.ts';
 
 export interface HistoryOptions {
   /** Per metric name, how far back (ms) before the newest tick its points are kept; other names are not stored. */
@@ -194,6 +195,11 @@ export class HistoryStore implements HistoryReader {
         }
       }
     }
+  }
+
+  /** Its own figures as samples (vigil_rule_history_*), so that a cap being hit shows on /metrics. */
+  samples(): Sample[] {
+    return historySamples(this.stats());
   }
 
   stats(): HistoryStats {

@@ -3,8 +3,10 @@
 import { compileExpr } from '../engine/compile.ts';
 import { HistoryStore } from '../engine/history.ts';
 import type { RuleEngine } from './engine-port.ts';
+import { HISTORY_METRICS } from '../engine/history-metrics.ts';
 
 export const defaultRuleEngine: RuleEngine = {
   compile: compileExpr,
   createHistory: (retentionByMetric) => new HistoryStore({ retentionByMetric }),
+  historyMetrics: HISTORY_METRICS,
 };

@@ -3,6 +3,7 @@
 import type { Snapshot } from '../../core/snapshot.ts';
 import type { HistoryReader } from '../engine/api.ts';
 import type { Compile } from './load-rules.ts';
+import { type MetricSpec, type Sample } from '../../core/samples.ts';
 
 export interface RuleHistory extends HistoryReader {
   append(snapshot: Snapshot): void;
@@ -10,10 +11,14 @@ export interface RuleHistory extends HistoryReader {
   save(file: string): Promise<void>;
   /** Reads a saved history; false when there was none. Throws on a corrupt file. */
   load(file: string): Promise<boolean>;
+  /** Its own figures (series, points, what its caps dropped), as samples of `RuleEngine.historyMetrics`. */
+  samples(): Sample[];
 }
 
 export interface RuleEngine {
   readonly compile: Compile;
   /** A history keeping, per metric name, the given span (ms) before the newest point. */
   createHistory(retentionByMetric: ReadonlyMap<string, number>): RuleHistory;
+  /** The families of `RuleHistory.samples()`. */
+  readonly historyMetrics: readonly MetricSpec[];
 }

@@ -15,7 +15,7 @@ import { logFailure } from '../../core/log-failure.ts';
 import { ErrorCode } from '../../core/errors.ts';
 
 const L = ['alertmanager'];
-export const ALERTMANAGER_METRICS: readonly MetricSpec[] = [
+const ALERTMANAGER_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_alertmanager_sent_total', help: 'Alerts accepted by the Alertmanager.', kind: 'counter', labels: L },
   { name: 'vigil_alertmanager_errors_total', help: 'Requests to the Alertmanager that failed (error status, timeout, refused); each is retried.', kind: 'counter', labels: L },
   { name: 'vigil_alertmanager_dropped_total', help: 'Alerts dropped because the queue for the Alertmanager was full.', kind: 'counter', labels: L },
