@@ -30,6 +30,7 @@ import { TickScheduler } from './tick-scheduler.ts';
 import { VERSION } from '../core/version.ts';
 import { logFailure } from '../core/log-failure.ts';
 import { withTimeout } from '../core/with-timeout.ts';
+import { stateWrites } from '../core/state-writes.ts';
 
 export interface AgentOptions {
   readonly config: Config;
@@ -176,6 +177,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    stateWrites.setStart(this.now());
     await this.server.listen(this.config.listen);
     await this.detector.start(this.abort.signal);
     await this.alerting.start(this.abort.signal);

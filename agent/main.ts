@@ -14,6 +14,7 @@ import { VERSION } from '../core/version.ts';
 import { LOG_LEVELS } from './logger.ts';
 import type { Logger } from 'pino';
 import { ensureRuntimeFlags } from './runtime-flags.ts';
+import { checkStateDir, removeStaleTempFiles } from './state-dir.ts';
 
 /** Exit status for "the input (config, rules, flags) is invalid". */
 const EXIT_INVALID = 2;
@@ -71,8 +72,12 @@ async function run(flags: RunFlags): Promise<void> {
   ensureRuntimeFlags();
   const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
+  const stateDir = await checkStateDir(result.config.stateDir, { create: true });
+  if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
   const logger = createLogger(result.config.logLevel);
   runSignals.useLogger(logger);
+  const stale = await removeStaleTempFiles(result.config.stateDir);
+  if (stale.length > 0) logger.info({ removed: stale }, 'removed temporary files that earlier runs left in the state directory');
   const created = await Agent.create({ config: result.config, logger, env: process.env });
   if (!created.ok) reportInvalid(created, 'rule');
   const agent = created.agent;
@@ -103,6 +108,10 @@ function stop(agent: Agent, logger: Logger, signal: string): void {
 async function checkConfig(file: string | undefined, flags: RunFlags): Promise<void> {
   const result = await loadConfig({ file: file ?? flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
+  // The same state directory check as `run`, without creating anything (this may be another host).
+  const stateDir = await checkStateDir(result.config.stateDir, { create: false });
+  if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
+  if (stateDir.warning !== undefined) process.stderr.write(`warning: ${stateDir.warning}\n`);
   // A DSN may hold a password: the effective config is printed with it redacted.
   process.stdout.write(stringify(redactConfig(result.config)));
 }
