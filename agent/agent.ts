@@ -29,6 +29,8 @@ import { createTelemetry, type Telemetry } from './telemetry.ts';
 import { TickScheduler } from './tick-scheduler.ts';
 import { VERSION } from '../core/version.ts';
 import { logFailure } from '../core/log-failure.ts';
+import { withTimeout } from '../core/with-timeout.ts';
+import { stateWrites } from '../core/state-writes.ts';
 
 export interface AgentOptions {
   readonly config: Config;
@@ -175,6 +177,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    stateWrites.setStart(this.now());
     await this.server.listen(this.config.listen);
     await this.detector.start(this.abort.signal);
     await this.alerting.start(this.abort.signal);
@@ -232,16 +235,33 @@ export class Agent {
     }
   }
 
-  /** Stops within `graceMs`: scheduling, then sinks and server, in reverse order of start. */
+  /**
+   * Stops within `graceMs`, what must survive first: the tick in flight (at most a quarter of the
+   * time), then the state (alert state, rule history, detector state) is persisted, then every sink
+   * flushes in parallel, each within what is left, then the server and telemetry. Whatever does not
+   * finish in time is given up and logged (code, component), never waited for.
+   */
   async stop(graceMs = 4000): Promise<void> {
     const deadline = Date.now() + graceMs;
-    await this.scheduler.stop(Math.max(0, deadline - Date.now()) / 2);
+    const left = () => Math.max(0, deadline - Date.now());
+    await this.scheduler.stop(graceMs / 4);
     this.abort.abort();
-    for (const sink of [...this.sinks].reverse()) await sink.stop().catch(() => undefined);
-    await this.alerting.stop().catch(() => undefined);
-    await this.detector.stop().catch(() => undefined);
-    await this.server.close();
-    await this.telemetry.shutdown().catch(() => undefined);
+    // State first: a sink that cannot reach its endpoint must not cost the alert or detector state.
+    await this.bounded('alerting', this.alerting.stop(), left() / 2);
+    await this.bounded('detector', this.detector.stop(), left() / 2);
+    await Promise.all([...this.sinks].reverse().map((sink) => this.bounded(`sink ${sink.name}`, sink.stop(), left() * 0.8)));
+    await this.bounded('server', this.server.close(), left() / 2);
+    await this.bounded('telemetry', this.telemetry.shutdown(), left());
     this.logger.info('vigil stopped');
+  }
+
+  /** Waits for one part's stop at most `ms`; a failure or a timeout is logged, never thrown. */
+  private async bounded(part: string, stopping: Promise<unknown>, ms: number): Promise<void> {
+    try {
+      const r = await withTimeout(stopping, ms);
+      if (!r.done) logFailure(this.logger, 'warn', ErrorCode.STOP_INCOMPLETE, undefined, 'did not stop in time; given up', { part, waitedMs: Math.round(ms) });
+    } catch (err) {
+      logFailure(this.logger, 'warn', ErrorCode.STOP_INCOMPLETE, err, 'failed while stopping', { part });
+    }
   }
 }

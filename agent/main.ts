@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The vigil command line: parse flags → load and validate config → start. Wiring only.
 import './threadpool.ts';
+import { runSignals } from './signals.ts';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { Agent } from './agent.ts';
@@ -11,6 +12,9 @@ import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
 import { VERSION } from '../core/version.ts';
 import { LOG_LEVELS } from './logger.ts';
+import type { Logger } from 'pino';
+import { ensureRuntimeFlags } from './runtime-flags.ts';
+import { checkStateDir, removeStaleTempFiles } from './state-dir.ts';
 
 /** Exit status for "the input (config, rules, flags) is invalid". */
 const EXIT_INVALID = 2;
@@ -63,9 +67,17 @@ function addRunFlags(cmd: Command): Command {
 }
 
 async function run(flags: RunFlags): Promise<void> {
+  // Stopped before anything started: nothing to save.
+  if (runSignals.stopRequested !== undefined) process.exit(0);
+  ensureRuntimeFlags();
   const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
+  const stateDir = await checkStateDir(result.config.stateDir, { create: true });
+  if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
   const logger = createLogger(result.config.logLevel);
+  runSignals.useLogger(logger);
+  const stale = await removeStaleTempFiles(result.config.stateDir);
+  if (stale.length > 0) logger.info({ removed: stale }, 'removed temporary files that earlier runs left in the state directory');
   const created = await Agent.create({ config: result.config, logger, env: process.env });
   if (!created.ok) reportInvalid(created, 'rule');
   const agent = created.agent;
@@ -78,25 +90,28 @@ async function run(flags: RunFlags): Promise<void> {
     }
     throw err;
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    // Whatever happens, exit within 5 s of the signal, even when stdout is not being read.
-    setTimeout(() => void flushLogs(logger, 0).then(() => process.exit(1)), 5000).unref();
-    agent.stop(4000).then(
-      () => flushLogs(logger, 500).then(() => process.exit(0)),
-      () => flushLogs(logger, 500).then(() => process.exit(1)),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A stop signal that came during start-up is acted on now.
+  runSignals.whenStopped((signal) => stop(agent, logger, signal));
+}
+
+/** Stops the agent (bounded, state first) and exits: 0 when it stopped in time. */
+function stop(agent: Agent, logger: Logger, signal: string): void {
+  logger.info({ signal }, 'stopping');
+  // Whatever happens, exit within 5 s of the signal, even when stdout is not being read.
+  setTimeout(() => void flushLogs(logger, 0).then(() => process.exit(1)), 5000).unref();
+  agent.stop(4000).then(
+    () => flushLogs(logger, 500).then(() => process.exit(0)),
+    () => flushLogs(logger, 500).then(() => process.exit(1)),
+  );
 }
 
 async function checkConfig(file: string | undefined, flags: RunFlags): Promise<void> {
   const result = await loadConfig({ file: file ?? flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
   if (!result.ok) reportInvalid(result);
+  // The same state directory check as `run`, without creating anything (this may be another host).
+  const stateDir = await checkStateDir(result.config.stateDir, { create: false });
+  if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
+  if (stateDir.warning !== undefined) process.stderr.write(`warning: ${stateDir.warning}\n`);
   // A DSN may hold a password: the effective config is printed with it redacted.
   process.stdout.write(stringify(redactConfig(result.config)));
 }

@@ -1,6 +1,7 @@
 // Vigil's own health, as metric declarations (data, like every collector's) and the per-tick samples.
 import type { MetricSpec, Sample } from '../core/samples.ts';
 import { counter, gauge } from '../core/samples.ts';
+import { STATE_WRITE_METRICS, stateWrites } from '../core/state-writes.ts';
 
 export const SELF_METRICS: readonly MetricSpec[] = [
   { name: 'node_scrape_collector_success', help: 'node_exporter: Whether a collector succeeded.', kind: 'gauge', labels: ['collector'] },
@@ -9,6 +10,7 @@ export const SELF_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_ticks_total', help: 'Ticks (collect, detect, alert, emit passes) completed.', kind: 'counter', labels: [] },
   { name: 'vigil_tick_overruns_total', help: 'Ticks skipped because the previous tick was still running.', kind: 'counter', labels: [] },
   { name: 'vigil_build_info', help: 'A metric with a constant 1 value labeled by the version of Vigil.', kind: 'gauge', labels: ['version'] },
+  ...STATE_WRITE_METRICS,
 ];
 
 /** Per-collector outcome of one tick. */
@@ -33,5 +35,6 @@ export function selfSamples(
   out.push(counter('vigil_ticks_total', {}, counts.ticks));
   out.push(counter('vigil_tick_overruns_total', {}, counts.overruns));
   out.push(gauge('vigil_build_info', buildLabels, 1));
+  for (const s of stateWrites.samples()) out.push(s);
   return out;
 }

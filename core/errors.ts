@@ -22,6 +22,8 @@ export const ErrorCode = {
   RUNBOOKS_UNAVAILABLE: 'VIGIL_ERR_RUNBOOKS_UNAVAILABLE',
   /** An Alertmanager's TLS or auth options cannot be used (a file unreadable); that Alertmanager is off. */
   ALERTMANAGER_CONFIG: 'VIGIL_ERR_ALERTMANAGER_CONFIG',
+  /** A part of the agent (a sink's flush, the server, telemetry) did not stop within the shutdown deadline; it was given up. */
+  STOP_INCOMPLETE: 'VIGIL_ERR_STOP_INCOMPLETE',
   /** A tick was still running when the next one was due; that next one was skipped. */
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
   /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */

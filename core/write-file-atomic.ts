@@ -3,18 +3,31 @@
 // the old file or the new one, never half of one; a failure at any step removes the temporary file.
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { stateWrites } from './state-writes.ts';
 
 export interface WriteFileAtomicOptions {
   /** File mode of a new file (state files default to owner-only). */
   readonly mode?: number;
+  /** For state files: the `file` label under which the outcome is counted (core/state-writes.ts). */
+  readonly stateFile?: string;
 }
 
 export async function writeFileAtomic(file: string, data: Uint8Array | string, opts: WriteFileAtomicOptions = {}): Promise<void> {
+  try {
+    await write(file, data, opts.mode ?? 0o600);
+  } catch (err) {
+    if (opts.stateFile !== undefined) stateWrites.record(opts.stateFile, false);
+    throw err;
+  }
+  if (opts.stateFile !== undefined) stateWrites.record(opts.stateFile, true);
+}
+
+async function write(file: string, data: Uint8Array | string, mode: number): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    const fh = await open(tmp, 'w', opts.mode ?? 0o600);
+    const fh = await open(tmp, 'w', mode);
     try {
       await fh.writeFile(data);
       await fh.sync();

@@ -93,7 +93,7 @@ function decodeHistory(buf: Buffer, file: string): SavedSeries[] {
 export async function writeHistoryFile(file: string, series: readonly StoredColumns[]): Promise<void> {
   const data = encodeHistory(series);
   try {
-    await writeFileAtomic(file, data);
+    await writeFileAtomic(file, data, { stateFile: 'rule_history' });
   } catch (err) {
     throw new HistoryFileError(file, `cannot write rule history: ${(err as Error).message}`);
   }

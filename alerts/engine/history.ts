@@ -5,7 +5,7 @@
 import type { Labels, Sample } from '../../core/samples.ts';
 import type { HistoryReader, SeriesView } from './api.ts';
 import { readHistoryFile, writeHistoryFile } from './history-file.ts';
-import { labelsKey, transientLabelsKey } from './labels.ts';
+import { seriesKeyInName } from './labels.ts';
 import { historySamples } from './history-metrics.ts';
 
 export interface HistoryOptions {
@@ -163,7 +163,7 @@ export class HistoryStore implements HistoryReader {
         byKey = new Map();
         this.byName.set(s.name, byKey);
       }
-      const key = transientLabelsKey(s.labels);
+      const key = seriesKeyInName(s.labels);
       let series = byKey.get(key);
       if (series === undefined) {
         if (this.seriesCount >= this.maxSeries) {
@@ -231,7 +231,7 @@ export class HistoryStore implements HistoryReader {
         byKey = new Map();
         this.byName.set(name, byKey);
       }
-      const key = labelsKey(s.labels);
+      const key = seriesKeyInName(s.labels);
       if (byKey.has(key) || this.seriesCount >= this.maxSeries) continue;
       const series = new StoredSeries(name, s.labels, Math.min(this.maxPoints, Math.max(8, s.times.length)));
       for (let i = Math.max(0, s.times.length - this.maxPoints); i < s.times.length; i++) {

@@ -24,10 +24,15 @@ export function sortedNames(labels: Labels): readonly string[] {
   return names;
 }
 
-/** The key of a transient label set (a snapshot's), computed without remembering it. */
-export function transientLabelsKey(labels: Labels): string {
+/**
+ * The key of one series among the series of its metric name (the history's per-name maps): its
+ * labels without `__name__`. One function for live samples (labels without the name) and restored
+ * series (labels with it), so that a series restored after a restart is the same series as the one
+ * collected live. Computed without remembering it: snapshot label sets are transient.
+ */
+export function seriesKeyInName(labels: Labels): string {
   let k = '';
-  for (const name of Object.keys(labels).sort()) k += name + KV + (labels[name] ?? '') + SEP;
+  for (const name of Object.keys(labels).sort()) if (name !== METRIC_NAME) k += name + KV + (labels[name] ?? '') + SEP;
   return k;
 }
 

@@ -25,7 +25,7 @@ export async function saveAlertState(file: string, rules: ReadonlyMap<string, It
     const list = [...alerts];
     if (list.length > 0) body.rules[key] = list;
   }
-  await writeFileAtomic(file, JSON.stringify(body));
+  await writeFileAtomic(file, JSON.stringify(body), { stateFile: 'alert_state' });
 }
 
 const STATES: readonly AlertState[] = ['pending', 'firing', 'inactive'];

@@ -113,7 +113,7 @@ export const stateFilePath = (stateDir: string): string => path.join(stateDir, '
 /** Writes the state crash-safe. */
 export async function saveState(file: string, window: number, series: readonly PersistedSeries[], now: number): Promise<void> {
   const body: StateJson = { format: FORMAT, window, savedAt: now, series: series.map(toJson) };
-  await writeFileAtomic(file, JSON.stringify(body));
+  await writeFileAtomic(file, JSON.stringify(body), { stateFile: 'detector' });
 }
 
 export type LoadResult = { ok: true; series: PersistedSeries[] } | { ok: false; reason: string; missing: boolean };
