@@ -18,6 +18,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
   private readonly minCalibration: number;
   private scores = new Float64Array(0);
   private warm = new Uint8Array(0);
+  private errors = new Float64Array(0);
 
   constructor(window: number, minCalibration: number) {
     this.window = window;
@@ -32,6 +33,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
     if (this.scores.length < n) {
       this.scores = new Float64Array(n);
       this.warm = new Uint8Array(n);
+      this.errors = new Float64Array(n);
     }
     const W = this.window;
     for (let i = 0; i < n; i++) {
@@ -39,6 +41,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
       const x = values[i]!;
       this.scores[i] = Number.NaN;
       this.warm[i] = 0;
+      this.errors[i] = Number.NaN;
       if (!Number.isFinite(x)) continue;
       if (s.filled === W) {
         let sum = 0;
@@ -50,6 +53,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
         const std = Math.max(Math.sqrt(ss / W), 1e-3 * Math.abs(mean), 1e-6);
         const err = Math.abs(x - mean) / std;
         this.warm[i] = s.calibration.count >= this.minCalibration ? 1 : 0;
+        this.errors[i] = err;
         this.scores[i] = calibratedScore(s.calibration, err);
         learnError(s.calibration, err);
       }
@@ -57,7 +61,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
       s.head = (s.head + 1) % W;
       if (s.filled < W) s.filled++;
     }
-    return { scores: this.scores, warm: this.warm };
+    return { scores: this.scores, warm: this.warm, errors: this.errors };
   }
 }
 

@@ -19,6 +19,8 @@ export interface StepResult {
   readonly scores: Float64Array;
   /** 1 when the series was past warm-up for this point (only then may it be flagged). */
   readonly warm: Uint8Array;
+  /** The prediction error |z − prediction| behind each score (NaN when the point got none). */
+  readonly errors: Float64Array;
 }
 
 export class Scorer {
@@ -30,6 +32,7 @@ export class Scorer {
   private active = new Int32Array(0);
   private scores = new Float64Array(0);
   private warm = new Uint8Array(0);
+  private errors = new Float64Array(0);
 
   constructor(predictor: Predictor, minCalibration = DEFAULT_MIN_CALIBRATION) {
     this.predictor = predictor;
@@ -68,6 +71,7 @@ export class Scorer {
     this.active = new Int32Array(cap);
     this.scores = new Float64Array(cap);
     this.warm = new Uint8Array(cap);
+    this.errors = new Float64Array(cap);
     this.capacity = cap;
   }
 
@@ -78,11 +82,12 @@ export class Scorer {
   async step(states: readonly SeriesState[], values: ArrayLike<number>, n: number = states.length): Promise<StepResult> {
     this.ensure(n);
     const W = this.predictor.window;
-    const { active, scores, warm } = this;
+    const { active, scores, warm, errors } = this;
     let batch = 0;
     for (let i = 0; i < n; i++) {
       scores[i] = Number.NaN;
       warm[i] = 0;
+      errors[i] = Number.NaN;
       const s = states[i]!;
       if (Number.isFinite(values[i]!) && s.filled === W) active[batch++] = i;
     }
@@ -99,6 +104,7 @@ export class Scorer {
         const s = states[i]!;
         const err = Math.abs(normalize(s.norm, values[i]!) - this.output[b]!);
         warm[i] = isWarm(s, this.minCalibration) ? 1 : 0;
+        errors[i] = err;
         scores[i] = calibratedScore(s.calibration, err);
         learnError(s.calibration, err);
       }
@@ -110,6 +116,6 @@ export class Scorer {
       pushWindow(s, normalize(s.norm, x));
       update(s.norm, x);
     }
-    return { scores, warm };
+    return { scores, warm, errors };
   }
 }
