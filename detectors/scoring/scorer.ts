@@ -170,8 +170,8 @@ export class Scorer {
 
   /** The stages after the model, for every finite point (before the normaliser learns it). */
   private afterModel(states: readonly SeriesState[], values: ArrayLike<number>, n: number, times: ArrayLike<number> | undefined): void {
-    const { scores, warm, raw, level, anomaly, started, out } = this;
-    this.rank.set(scores.subarray(0, n));
+    const { scores, warm, raw, level, anomaly, started, out, rank: ranks } = this;
+    for (let i = 0; i < n; i++) ranks[i] = scores[i]!;
     const o = this.stages;
     for (let i = 0; i < n; i++) {
       const x = values[i]!;

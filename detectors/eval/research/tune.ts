@@ -25,6 +25,7 @@ export interface CachedFile {
 }
 
 const SMALL = Number(process.env.SMALL ?? 0.02);
+const WARM = Number(process.env.WARM ?? 100);
 const INTERVAL: Record<string, number> = { smd: 60, asd: 300, jumpstarter_ds2: 300 };
 
 export function loadCache(dir: string, method: string): CachedFile[] {
@@ -73,7 +74,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
           rank[i] = Number.NaN;
           continue;
         }
-        warm[i] = cal.count >= 100 ? 1 : 0;
+        warm[i] = cal.count >= WARM ? 1 : 0;
         rank[i] = calibratedScore(cal, e);
         learnError(cal, e);
         if (err2 !== undefined) {
