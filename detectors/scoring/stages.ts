@@ -3,19 +3,24 @@
 //
 // 1. sparse raw score: raw = rank^k, rank = the calibrated score of the error (share of this series'
 //    own recent errors below it), so ordinary noise maps near 0 and only rare errors count;
-// 2. seasonal context: a per-series time-of-day profile (bins over a day) of recent raw scores,
-//    decaying by `seasonalDecay` per day; the raw score is reduced by what was seen at the same time
-//    of day (±1 bin) on earlier days, so a daily cron spike stops counting after a few days;
+// 2. seasonal context (off by default): a per-series time-of-day profile (bins over a day) counting,
+//    with a decay of `seasonalDecay` per day, the earlier days with a high raw score near this time
+//    of day (±1 bin); seen once, a spike is still news; seen on about `seasonalDays` days it is
+//    expected (raw score discounted to 0, no range breach), so a daily cron spike stops counting;
 // 3. anomaly likelihood: the mean of the raw score over the last `shortWindow` points compared with
 //    the distribution of that mean over a long history (exponentially weighted mean and variance,
 //    half-life `longHalfLife` points, with floors), as a Gaussian tail probability, mapped to [0,1]
 //    on a log scale: score = log(tail + 1e-10) / log(1e-10), so 0.5 means tail 1e-5;
 // 4. range check: after warm-up, a value beyond the range the series has shown by more than
 //    `rangeTolerance` of that range's width raises the score to `rangeScore`; the reference range
-//    follows new extremes slowly (a leak that creeps upwards still leaves it behind);
+//    follows new extremes by `rangeFollow` of the gap per point (a leak that outruns it is caught,
+//    a level shift is news once);
 // 5. event logic: an event starts when the score reaches the threshold outside a refractory period;
-//    for `refractory` points after a start the series starts no new event, is reported in an event
-//    (vigil_anomaly 1), and its exported score is held below the threshold (half of it at most).
+//    for `refractory` points after a start the series starts no new event and its exported score is
+//    held at half the threshold at most; the event is active (vigil_anomaly 1) from its start while
+//    the score stays at or above the threshold.
+// A change too small to be news on a flat series (see minRelativeChange, decided by the Scorer)
+// counts neither for the raw score nor for the range check.
 import { gaussianTail } from './gaussian.ts';
 
 export interface StageOptions {
