@@ -138,7 +138,7 @@ function buildCli(): Command {
     .command('detect')
     .description("score CSV series offline with exactly the daemon's scoring code")
     .requiredOption('--input <path>', 'a CSV file (timestamp,value) or a directory tree of them')
-    .requiredOption('--output <dir>', 'where to write timestamp,value,anomaly_score files (same relative paths)')
+    .requiredOption('--output <dir>', 'where to write timestamp,value,anomaly_score,raw_score,anomaly files (same relative paths)')
     .option('--model <file>', 'ONNX model (default: the shipped model)')
     .action(async (opts: Record<string, string>) => exitWith(await (await import('../detectors/cli/detect.ts')).detectCommand(opts)));
   program
@@ -147,7 +147,7 @@ function buildCli(): Command {
     .requiredOption('--input <path>', 'a CSV file or a directory tree of them')
     .requiredOption('--labels <file>', 'labelled anomaly windows')
     .option('--report <dir>', 'write an HTML report with one chart per series')
-    .option('--threshold <score>', 'flag threshold in [0,1] (default: detector.threshold)')
+    .option('--threshold <score>', 'event threshold in [0,1] (default: detector.threshold)')
     .option('--model <file>', 'ONNX model (default: the shipped model)')
     .action(async (opts: Record<string, string>) => exitWith(await (await import('../detectors/cli/eval.ts')).evalCommand(opts)));
   program

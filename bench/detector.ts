@@ -12,6 +12,7 @@ import { HIDDEN, WINDOW } from '../detectors/lstm/hyperparameters.ts';
 import { loadOnnxPredictor } from '../detectors/lstm/onnx-predictor.ts';
 import { defaultModelPath } from '../detectors/scoring/model-path.ts';
 import { Scorer } from '../detectors/scoring/scorer.ts';
+import { DEFAULT_STAGE_OPTIONS, newStageState, stagePoint, type StageOutput } from '../detectors/scoring/stages.ts';
 import { mb, ms, num, table, verdict } from './markdown.ts';
 import { startService } from './processes.ts';
 import { percentile } from './scrape.ts';
@@ -20,10 +21,29 @@ import { vigilService } from './vigil-command.ts';
 
 const PLAN = { ticks: { 1: 5000, 256: 1000 }, warmupTicks: 200, detectRows: 200_000, treeFiles: 64, treeRows: 5000, rssSettleMs: 4000 } as const;
 const GOALS_P99_MS = { 1: 0.5, 256: 5 } as const;
+/** The stages after the model (issue 12) must cost well under this for 256 series. */
+const STAGES_GOAL_MS = 0.5;
 
-async function tickLatency(model: string, series: 1 | 256): Promise<{ p50: number; p99: number; max: number }> {
+/** The stages after the model alone (stagePoint for every series of a tick), 256 series. */
+function stagesLatency(series = 256, ticks = 20_000): { p50: number; p99: number; max: number } {
+  const o = DEFAULT_STAGE_OPTIONS;
+  const states = Array.from({ length: series }, () => newStageState(o));
+  const out: StageOutput = { raw: 0, score: 0, exported: 0, anomaly: 0, started: 0 };
+  let seed = 1;
+  const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const ranks = Float64Array.from({ length: series * 64 }, rnd);
+  const d: number[] = [];
+  for (let t = 0; t < ticks; t++) {
+    const t0 = performance.now();
+    for (let i = 0; i < series; i++) stagePoint(states[i]!, o, 10 + i + rnd(), ranks[(t * 7 + i) % ranks.length]!, 1.7e9 + t * 10, true, out);
+    d.push(performance.now() - t0);
+  }
+  return { p50: percentile(d, 50), p99: percentile(d, 99), max: Math.max(...d) };
+}
+
+async function tickLatency(model: string, series: 1 | 256, previous = false): Promise<{ p50: number; p99: number; max: number }> {
   const predictor = await loadOnnxPredictor(model);
-  const scorer = new Scorer(predictor);
+  const scorer = previous ? new Scorer(predictor, undefined, null) : new Scorer(predictor);
   const states = Array.from({ length: series }, () => scorer.newState());
   const values = new Float64Array(series);
   const level = Float64Array.from({ length: series }, (_, i) => 1 + i);
@@ -78,6 +98,10 @@ async function measureDetector(ctx: BenchContext): Promise<string> {
     const one = await tickLatency(model, 1);
     ctx.log('detector: tick latency, 256 series');
     const many = await tickLatency(model, 256);
+    ctx.log('detector: tick latency, 256 series, previous pipeline (no stages after the model)');
+    const manyPrevious = await tickLatency(model, 256, true);
+    ctx.log('detector: the stages after the model alone, 256 series');
+    const stages = stagesLatency();
 
     ctx.log(`detector: vigil detect on ${PLAN.detectRows} rows`);
     const csv = path.join(dir, 'series.csv');
@@ -100,7 +124,7 @@ async function measureDetector(ctx: BenchContext): Promise<string> {
     const rssOn = await agentRss(ctx, dir, true);
     const rssOff = await agentRss(ctx, dir, false);
     return [
-      `Model: ${modelNote}. One tick = \`Scorer.step\` for every series: copy the windows, one batched onnxruntime-node run (1 intra-op thread), normalise, calibrate. ${PLAN.ticks[1]} ticks with 1 series and ${PLAN.ticks[256]} with 256, after ${PLAN.warmupTicks} warm-up ticks, in-process.`,
+      `Model: ${modelNote}. One tick = \`Scorer.step\` for every series: copy the windows, one batched onnxruntime-node run (1 intra-op thread), normalise, calibrate, then the stages after the model (sparse raw score, likelihood, range check, events). ${PLAN.ticks[1]} ticks with 1 series and ${PLAN.ticks[256]} with 256, after ${PLAN.warmupTicks} warm-up ticks, in-process.`,
       '',
       table(
         ['measure', 'value', 'goal', 'met'],
@@ -111,6 +135,9 @@ async function measureDetector(ctx: BenchContext): Promise<string> {
           ['tick, 256 series, p50', ms(many.p50), '', ''],
           ['tick, 256 series, p99', ms(many.p99), `< ${GOALS_P99_MS[256]} ms`, verdict(many.p99 < GOALS_P99_MS[256])],
           ['tick, 256 series, max', ms(many.max), '', ''],
+          ['tick, 256 series, p99, previous pipeline (no stages after the model)', ms(manyPrevious.p99), '', ''],
+          ['stages after the model alone, 256 series, p50', ms(stages.p50), '', ''],
+          ['stages after the model alone, 256 series, p99', ms(stages.p99), `< ${STAGES_GOAL_MS} ms`, verdict(stages.p99 < STAGES_GOAL_MS)],
           [`\`vigil detect\`, one ${PLAN.detectRows.toLocaleString('en')}-row CSV (process start included)`, `${num(PLAN.detectRows / detectSecs)} points/s`, '', ''],
           [`\`vigil detect\`, ${PLAN.treeFiles} CSVs × ${PLAN.treeRows.toLocaleString('en')} rows (scored side by side, one model run per row index)`, `${num((PLAN.treeFiles * PLAN.treeRows) / treeSecs)} points/s`, '', ''],
           ['agent RSS, detector on (model loaded, host series scored every 200 ms)', mb(rssOn), '', ''],

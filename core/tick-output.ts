@@ -11,9 +11,9 @@ export interface AnomalyScore {
   readonly labels: Labels;
   /** The value the detector saw this tick. */
   readonly value: number;
-  /** Calibrated anomaly score in [0,1]. */
+  /** Anomaly score in [0,1], as exported in vigil_anomaly_score (after the event logic). */
   readonly score: number;
-  /** score ≥ threshold (and the series is past its warm-up). */
+  /** The series is in an anomaly event (vigil_anomaly 1). */
   readonly anomalous: boolean;
 }
 

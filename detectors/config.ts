@@ -2,6 +2,7 @@
 // series.include/exclude, retrain.schedule). The detector's owner extends it; every key has a default.
 import cron from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_STAGE_OPTIONS, SEASONAL_BINS, type StageOptions } from './scoring/stages.ts';
 
 /** A series selector: a metric name (exact) and optional label matchers (exact values). */
 const seriesSelector = z.strictObject({
@@ -13,10 +14,16 @@ export const detectorOptions = z.strictObject({
   enabled: z.boolean().default(true),
   /** Path of the ONNX model; empty means the model shipped in detectors/lstm/models/. */
   model: z.string().default(''),
-  /** Calibrated score at or above which a series is flagged (same meaning on every series). */
-  threshold: z.number().min(0).max(1).default(0.9999),
+  /** Score (log-scaled likelihood, 0.5 = a 1e-5 tail) at or above which a series starts an anomaly event. */
+  threshold: z.number().min(0).max(1).default(DEFAULT_STAGE_OPTIONS.threshold),
   /** Calibrated errors a series needs (after its first full window) before it may be flagged. */
   warmup: z.number().int().min(0).default(100),
+  /** Points (ticks) after an event start during which that series starts no new event. */
+  refractory: z.number().int().min(1).default(DEFAULT_STAGE_OPTIONS.refractory),
+  /** Time-of-day context: a spike seen at the same time on earlier days counts less. */
+  seasonal: z.boolean().default(false),
+  /** Range check: a value beyond the series' range by more than this share of its width raises the score (0 = off). */
+  rangeTolerance: z.number().min(0).default(DEFAULT_STAGE_OPTIONS.rangeTolerance),
   series: z
     .strictObject({
       /** Extra series beyond the defaults: a gauge as it is, a counter as its per-second rate. */
@@ -40,3 +47,12 @@ export const detectorOptions = z.strictObject({
 });
 
 export type DetectorConfig = z.infer<typeof detectorOptions>;
+
+/** The options of the stages after the model, from the config. */
+export const stageOptionsOf = (c: Pick<DetectorConfig, 'threshold' | 'refractory' | 'seasonal' | 'rangeTolerance'>): StageOptions => ({
+  ...DEFAULT_STAGE_OPTIONS,
+  threshold: c.threshold,
+  refractory: c.refractory,
+  seasonalBins: c.seasonal ? SEASONAL_BINS : 0,
+  rangeTolerance: c.rangeTolerance,
+});

@@ -169,6 +169,47 @@ describe('detector stage', () => {
     expect(psi.value).toBeCloseTo(0.3, 9);
   });
 
+  it('one incident is one event: vigil_anomaly_events_total counts the start, the refractory period holds the score below the threshold', async () => {
+    const { ctx } = harness();
+    const stage = createDetectorStage(config({ warmup: 20 }), ctx, { loadPredictor: async () => lastValuePredictor(4) });
+    await stage.start(ctx.signal);
+    for (let i = 0; i < 200; i++) await stage.score(hostSnapshot(i));
+    const events = (o: { samples: Sample[] }) => byName(o.samples, 'vigil_anomaly_events_total').find((x) => x.labels.metric === 'node_load1')!;
+    const before = events(await stage.score(hostSnapshot(200)));
+    expect(before.kind).toBe('counter');
+    // Two spikes 10 ticks apart: one event.
+    const first = await stage.score(hostSnapshot(201, { load: 40 }));
+    expect(events(first).value).toBe(before.value + 1);
+    for (let i = 202; i < 211; i++) await stage.score(hostSnapshot(i));
+    const second = await stage.score(hostSnapshot(211, { load: 60 }));
+    expect(events(second).value).toBe(before.value + 1);
+    const score = byName(second.samples, 'vigil_anomaly_score').find((x) => x.labels.metric === 'node_load1')!.value;
+    expect(score).toBeLessThan(config().threshold);
+  });
+
+  it('a state file of the previous scorer version is migrated with one warning (code, file), warm-up kept', async () => {
+    const { ctx } = harness();
+    const deps: DetectorStageDeps = { loadPredictor: async () => lastValuePredictor(4) };
+    const first = createDetectorStage(config({ warmup: 20 }), ctx, deps);
+    await first.start(ctx.signal);
+    for (let i = 0; i < 40; i++) await first.score(hostSnapshot(i));
+    await first.stop();
+    // Rewrite it as the previous version wrote it: format /1, no stages.
+    const file = stateFilePath(ctx.stateDir);
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { format: string; series: Record<string, unknown>[] };
+    j.format = 'vigil-detector-state/1';
+    for (const x of j.series) delete x.stages;
+    writeFileSync(file, JSON.stringify(j));
+    const again = harness(ctx.stateDir);
+    const second = createDetectorStage(config({ warmup: 20 }), again.ctx, deps);
+    await second.start(again.ctx.signal);
+    const warnings = again.logs.filter((l) => l.code === ErrorCode.DETECTOR_STATE_INVALID);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.where).toBe(file);
+    expect(String(warnings[0]!.msg)).toMatch(/migrated/);
+    expect((await second.score(hostSnapshot(40))).anomalies.map((a) => a.metric)).toContain('node_load1');
+  });
+
   it('persists state on stop; a restart does not re-open warm-up', async () => {
     const { ctx } = harness();
     const deps: DetectorStageDeps = { loadPredictor: async () => lastValuePredictor(4) };

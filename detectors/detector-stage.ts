@@ -6,7 +6,7 @@ import type { StageContext } from '../core/component.ts';
 import { ErrorCode } from '../core/errors.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import type { AnomalyScore } from '../core/tick-output.ts';
-import { type MetricSpec, type Sample, gauge } from '../core/samples.ts';
+import { type MetricSpec, type Sample, counter, gauge } from '../core/samples.ts';
 import type { DetectorConfig } from './config.ts';
 import type { RetrainerOptions } from './lstm/retrain/retrainer.ts';
 import { RETRAIN_METRICS } from './lstm/retrain/metrics.ts';
@@ -14,6 +14,7 @@ import type { Predictor } from './predictor.ts';
 import { AnomalyRate } from './scoring/anomaly-rate.ts';
 import { DETECTOR_METRICS, DM, INFERENCE_HISTOGRAM } from './scoring/metrics.ts';
 import { Scorer } from './scoring/scorer.ts';
+import { stageOptionsOf } from './config.ts';
 import type { SeriesState } from './scoring/series-state.ts';
 import { loadState, saveState, stateFilePath, type PersistedSeries } from './scoring/state-file.ts';
 import { type MonitoredPoint, MonitoredSeries } from './series/monitored-series.ts';
@@ -46,9 +47,9 @@ export interface RetrainerLike {
 }
 
 /** How often the state is written besides at stop. */
-export const STATE_SAVE_INTERVAL_MS = 5 * 60_000;
+const STATE_SAVE_INTERVAL_MS = 5 * 60_000;
 /** Raw values kept per series for retraining (and persisted with the state). */
-export const HISTORY_POINTS = 2048;
+const HISTORY_POINTS = 2048;
 
 /** One tracked series; label objects are built once, not per tick. */
 interface Tracked {
@@ -89,6 +90,7 @@ class LstmDetectorStage implements DetectorStage {
   private batch: Tracked[] = [];
   private states: SeriesState[] = [];
   private values = new Float64Array(0);
+  private times = new Float64Array(0);
 
   constructor(config: DetectorConfig, ctx: StageContext, deps: DetectorStageDeps) {
     this.config = config;
@@ -135,7 +137,7 @@ class LstmDetectorStage implements DetectorStage {
       });
       return;
     }
-    this.scorer = new Scorer(predictor, this.config.warmup);
+    this.scorer = new Scorer(predictor, this.config.warmup, stageOptionsOf(this.config));
     this.modelInfoLabels = Object.freeze({ model: predictor.info.name, version: predictor.info.version, sha256: predictor.info.sha256 });
     this.ctx.logger.info({ model: path, ...this.modelInfoLabels, window: predictor.window }, 'detector model loaded');
     await this.restore(predictor.window);
@@ -186,12 +188,22 @@ class LstmDetectorStage implements DetectorStage {
   }
 
   private async restore(window: number): Promise<void> {
-    const loaded = await loadState(this.stateFile, window);
+    const loaded = await loadState(this.stateFile, window, stageOptionsOf(this.config));
     if (!loaded.ok) {
       if (!loaded.missing) {
         logFailure(this.ctx.logger, 'warn', ErrorCode.DETECTOR_STATE_INVALID, loaded.reason, 'detector state ignored; series start a new warm-up', { where: this.stateFile });
       }
       return;
+    }
+    if (loaded.migrated) {
+      logFailure(
+        this.ctx.logger,
+        'warn',
+        ErrorCode.DETECTOR_STATE_INVALID,
+        'saved by the previous scorer version (vigil-detector-state/1)',
+        'detector state migrated: normaliser, window and calibration kept; the stages after the model (likelihood, range, seasonal profile, events) start fresh',
+        { where: this.stateFile },
+      );
     }
     for (const p of loaded.series.slice(0, this.capacity)) {
       this.tracked.set(p.key, this.trackedOf(p.key, p.metric, p.labels, p.state, RawHistory.from(p.history, HISTORY_POINTS), p.lastSeen));
@@ -227,7 +239,9 @@ class LstmDetectorStage implements DetectorStage {
     const dropped = this.select(points, scorer, now);
     const n = this.batch.length;
     const t0 = performance.now();
-    const { scores, warm } = await scorer.step(this.states, this.values, n);
+    if (this.times.length < n) this.times = new Float64Array(this.values.length);
+    this.times.fill(now / 1000, 0, n);
+    const { scores, warm, anomaly, started } = await scorer.step(this.states, this.values, n, this.times);
     this.histogram.record((performance.now() - t0) / 1000);
 
     const samples: Sample[] = [];
@@ -240,10 +254,12 @@ class LstmDetectorStage implements DetectorStage {
       t.history.push(value);
       if (warm[i] !== 1 || Number.isNaN(scores[i]!)) continue;
       const score = scores[i]!;
-      const anomalous = score >= this.config.threshold;
+      // In an event (from the crossing while the score holds); starts are counted, persisted with the state.
+      const anomalous = anomaly[i] === 1;
+      if (started[i] === 1) this.ctx.logger.debug({ metric: t.metric, labels: t.labels, score }, 'anomaly event started');
       scored++;
       if (anomalous) flagged++;
-      samples.push(gauge(DM.score, t.scoreLabels, score), gauge(DM.anomaly, t.scoreLabels, anomalous ? 1 : 0));
+      samples.push(gauge(DM.score, t.scoreLabels, score), gauge(DM.anomaly, t.scoreLabels, anomalous ? 1 : 0), counter(DM.events, t.scoreLabels, t.state.stages.events));
       anomalies.push({ metric: t.metric, labels: t.labels, value, score, anomalous });
     }
     samples.push(

@@ -47,7 +47,7 @@ async function quiet<T>(f: () => Promise<T>): Promise<{ result: T; stderr: strin
 }
 
 describe('vigil detect', () => {
-  it('writes timestamp,value,anomaly_score for every row of a tree, same relative paths, input order kept', async () => {
+  it('writes timestamp,value,anomaly_score,raw_score,anomaly for every row of a tree, same relative paths, input order kept', async () => {
     const input = path.join(dir, 'tree');
     mkdirSync(path.join(input, 'sub'), { recursive: true });
     const values = series(300, wave);
@@ -63,7 +63,11 @@ describe('vigil detect', () => {
     expect(result).toBe(0);
 
     const a = readScores(path.join(output, 'a.csv'));
-    expect(a.header).toBe('timestamp,value,anomaly_score');
+    expect(a.header).toBe('timestamp,value,anomaly_score,raw_score,anomaly');
+    for (const r of a.rows) {
+      expect(Number(r[3]) >= 0 && Number(r[3]) <= 1).toBe(true);
+      expect(['0', '1']).toContain(r[4]);
+    }
     expect(a.rows).toHaveLength(300);
     expect(a.rows.map((r) => r[0])).toEqual(ts.map(String));
     expect(a.rows.map((r) => r[1])).toEqual(lines.map((l) => l.split(',')[1]));
@@ -125,7 +129,8 @@ describe('vigil detect', () => {
     writeFileSync(input, ['timestamp,value', ...values.map((v, i) => `${i},${v}`)].join('\n'));
     const output = path.join(dir, 'out-same');
     expect((await quiet(() => detectCommand({ input, output, model }))).result).toBe(0);
-    const offline = readScores(path.join(output, 'same.csv')).rows.map((r) => r[2]);
+    const offlineRows = readScores(path.join(output, 'same.csv')).rows;
+    const offline = offlineRows.map((r) => r[2]);
 
     const stateDir = path.join(dir, 'state-same');
     const ctx = {
@@ -149,6 +154,8 @@ describe('vigil detect', () => {
     }
     await stage.stop();
     expect(online).toEqual(offline);
-    expect(Number(offline[350])).toBeGreaterThan(0.99);
+    // The spike starts an event: score at or above the threshold, anomaly 1.
+    expect(Number(offline[350])).toBeGreaterThanOrEqual(detectorOptions.parse({}).threshold);
+    expect(offlineRows[350]![4]).toBe('1');
   });
 });

@@ -1,6 +1,7 @@
 // `vigil detect --input PATH --output DIR [--model FILE]`: scores series files offline through the
-// daemon's own Scorer and writes, under the same relative path, `timestamp,value,anomaly_score` —
-// one row per input row, in input order. A multi-series file (headerless CSV, .npz) becomes a folder
+// daemon's own Scorer and writes, under the same relative path,
+// `timestamp,value,anomaly_score,raw_score,anomaly` — one row per input row, in input order;
+// anomaly_score is what the daemon exports as vigil_anomaly_score (after the event logic). A multi-series file (headerless CSV, .npz) becomes a folder
 // with one such file per series. A bad file is reported (code, file:line, reason), its partial output
 // removed, and the other files are still scored; the exit status is then 2. Files are scored side by
 // side (see eval/lanes.ts): each keeps its own states, their series share each model run.
@@ -13,7 +14,7 @@ import { OutputFile } from '../eval/output-file.ts';
 import { listSeriesFiles, openSeries, type SeriesFile, type SeriesSource } from '../eval/sources.ts';
 import type { Predictor } from '../predictor.ts';
 import { Scorer } from '../scoring/scorer.ts';
-import { detectorOptions } from '../config.ts';
+import { detectorOptions, stageOptionsOf } from '../config.ts';
 import { progressBar } from './progress.ts';
 
 const EXIT_INVALID = 2;
@@ -39,14 +40,14 @@ function outputHandler(outDir: string, onDone: (source: SeriesSource, rows: numb
   return {
     async open(file) {
       const source = await openSeries(file);
-      outputs.set(source, await Promise.all(outputPaths(outDir, source).map((p) => OutputFile.create(p, 'timestamp,value,anomaly_score'))));
+      outputs.set(source, await Promise.all(outputPaths(outDir, source).map((p) => OutputFile.create(p, 'timestamp,value,anomaly_score,raw_score,anomaly'))));
       return source;
     },
-    row(source, row, scores) {
+    row(source, row, scores, extras) {
       const outs = outputs.get(source)!;
       let flushes: Promise<void>[] | undefined;
       for (let d = 0; d < outs.length; d++) {
-        const flushed = outs[d]!.line(`${row.timestamp},${row.cells[d]},${formatScore(scores[d]!)}`);
+        const flushed = outs[d]!.line(`${row.timestamp},${row.cells[d]},${formatScore(scores[d]!)},${formatScore(extras.raw[d]!)},${extras.anomaly[d]}`);
         if (flushed !== undefined) (flushes ??= []).push(flushed);
       }
       return flushes === undefined ? undefined : Promise.all(flushes).then(() => undefined);
@@ -80,7 +81,8 @@ export async function detectCommand(opts: Record<string, string>): Promise<numbe
     process.stderr.write(formatUserError(e) + '\n');
     return EXIT_INVALID;
   }
-  const { warmup } = detectorOptions.parse({});
+  const config = detectorOptions.parse({});
+  const { warmup } = config;
   const bar = progressBar(files.reduce((a, f) => a + f.size, 0), 'bytes');
   const failures: string[] = [];
   let points = 0;
@@ -100,7 +102,7 @@ export async function detectCommand(opts: Record<string, string>): Promise<numbe
   );
   try {
     // Every file starts from fresh states (files are independent series, as separate series in the daemon).
-    await scoreInLanes(files, new Scorer(predictor, warmup), LANES, handler);
+    await scoreInLanes(files, new Scorer(predictor, warmup, stageOptionsOf(config)), LANES, handler);
     if (unexpected !== undefined) throw unexpected;
   } finally {
     bar.stop();

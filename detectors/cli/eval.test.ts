@@ -48,11 +48,11 @@ describe('vigil eval', () => {
     // Window 295..305 holds the spike at 300; the spike at 420 is outside every window.
     const rows = v.map((x, i) => `2026-01-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${x},${i >= 295 && i <= 305 ? 1 : 0}`);
     writeFileSync(path.join(input, 's.csv'), ['TimeStamp,Value,Label', ...rows].join('\n'));
-    // At 0.99: the default (0.9999) would not flag the second spike, no larger than the first the
-    // calibration has already seen; this test is about counting events, not about the threshold.
-    const r = await run({ input, labels: input, model, threshold: '0.99' });
+    const r = await run({ input, labels: input, model });
     expect(r.code).toBe(0);
-    const [, windows, found, falseEvents, , recall] = overallRow(r.stdout);
+    const [, windowScore, windows, found, falseEvents, , recall] = overallRow(r.stdout);
+    expect(Number(windowScore)).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/Windowed early-detection score .*: [\d.]+ at threshold [\d.]+; best single threshold [\d.]+: [\d.]+\./);
     expect(windows).toBe('1');
     expect(found).toBe('1');
     expect(Number(falseEvents)).toBeGreaterThanOrEqual(1);
@@ -60,14 +60,14 @@ describe('vigil eval', () => {
     expect(r.stdout).toContain('PA-F1 (inflated)');
   });
 
-  it('with a labels file (file,start,end in the file timestamp units) and an .npz (any dimension flags the row)', async () => {
+  it('with a labels file (file,start,end in the file timestamp units) and an .npz (a machine alarms when its metrics agree)', async () => {
     const input = path.join(dir, 'tree');
     mkdirSync(path.join(input, 'setA'), { recursive: true });
     writeFileSync(path.join(input, 'setA', 'x.csv'), ['timestamp,value', ...withSpikes(400, [350]).map((x, i) => `${1000 + i},${x}`)].join('\n'));
     const rows = 400;
     const test = new Float32Array(rows * 2);
     for (let r = 0; r < rows; r++) {
-      test[r * 2] = wave(r);
+      test[r * 2] = wave(r) + (r === 380 ? 30 : 0);
       test[r * 2 + 1] = wave(r + 3) + (r === 380 ? 30 : 0);
     }
     const labels = new Uint8Array(rows);
@@ -78,7 +78,7 @@ describe('vigil eval', () => {
     const report = path.join(dir, 'report');
     const r = await run({ input, labels: labelsFile, model, report });
     expect(r.code).toBe(0);
-    const [, windows, found] = overallRow(r.stdout);
+    const [, , windows, found] = overallRow(r.stdout);
     expect(windows).toBe('2');
     expect(found).toBe('2');
     expect(r.stdout).toMatch(/^\[setA\]/m);

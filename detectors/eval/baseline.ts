@@ -11,6 +11,8 @@ interface BaselineState {
   head: number;
   filled: number;
   readonly calibration: CalibrationState;
+  /** 1 when the previous scored point was flagged (a run of flags is one event). */
+  active: number;
 }
 
 export class RollingZScore implements BatchScorer<BaselineState> {
@@ -18,20 +20,38 @@ export class RollingZScore implements BatchScorer<BaselineState> {
   private readonly minCalibration: number;
   private scores = new Float64Array(0);
   private warm = new Uint8Array(0);
+  private errors = new Float64Array(0);
+  private raw = new Float64Array(0);
+  private level = new Float64Array(0);
+  private anomaly = new Uint8Array(0);
+  private started = new Uint8Array(0);
+  private readonly threshold: number;
 
-  constructor(window: number, minCalibration: number) {
+  /** Flags (like the previous pipeline) every point whose calibrated score is at or above `threshold`. */
+  constructor(window: number, minCalibration: number, threshold = 0.9999) {
     this.window = window;
     this.minCalibration = minCalibration;
+    this.threshold = threshold;
+  }
+
+  /** The score at or above which a point is flagged. */
+  get eventThreshold(): number {
+    return this.threshold;
   }
 
   newState(): BaselineState {
-    return { ring: new Float64Array(this.window), head: 0, filled: 0, calibration: newCalibrationState() };
+    return { ring: new Float64Array(this.window), head: 0, filled: 0, calibration: newCalibrationState(), active: 0 };
   }
 
   async step(states: readonly BaselineState[], values: ArrayLike<number>, n = states.length): Promise<StepResult> {
     if (this.scores.length < n) {
       this.scores = new Float64Array(n);
       this.warm = new Uint8Array(n);
+      this.errors = new Float64Array(n);
+      this.raw = new Float64Array(n);
+      this.level = new Float64Array(n);
+      this.anomaly = new Uint8Array(n);
+      this.started = new Uint8Array(n);
     }
     const W = this.window;
     for (let i = 0; i < n; i++) {
@@ -39,6 +59,11 @@ export class RollingZScore implements BatchScorer<BaselineState> {
       const x = values[i]!;
       this.scores[i] = Number.NaN;
       this.warm[i] = 0;
+      this.errors[i] = Number.NaN;
+      this.raw[i] = Number.NaN;
+      this.level[i] = Number.NaN;
+      this.anomaly[i] = 0;
+      this.started[i] = 0;
       if (!Number.isFinite(x)) continue;
       if (s.filled === W) {
         let sum = 0;
@@ -50,14 +75,22 @@ export class RollingZScore implements BatchScorer<BaselineState> {
         const std = Math.max(Math.sqrt(ss / W), 1e-3 * Math.abs(mean), 1e-6);
         const err = Math.abs(x - mean) / std;
         this.warm[i] = s.calibration.count >= this.minCalibration ? 1 : 0;
+        this.errors[i] = err;
         this.scores[i] = calibratedScore(s.calibration, err);
+        this.raw[i] = this.scores[i]!;
+        this.level[i] = this.warm[i] === 1 ? this.scores[i]! : 0;
+        if (this.warm[i] === 1 && this.scores[i]! >= this.threshold) {
+          this.anomaly[i] = 1;
+          this.started[i] = s.active === 1 ? 0 : 1;
+        }
+        s.active = this.anomaly[i]!;
         learnError(s.calibration, err);
       }
       s.ring[s.head] = x;
       s.head = (s.head + 1) % W;
       if (s.filled < W) s.filled++;
     }
-    return { scores: this.scores, warm: this.warm };
+    return { scores: this.scores, warm: this.warm, errors: this.errors, raw: this.raw, level: this.level, rank: this.scores, anomaly: this.anomaly, started: this.started };
   }
 }
 

@@ -7,6 +7,8 @@ import { addCounts, countEvents, emptyCounts, type EventCounts } from './event-m
 import { InputError } from './input-error.ts';
 import { type LabelledWindow, rowLabels } from './labels-file.ts';
 import { flagsOf, scoreFile, type ScoredFile } from './scored-file.ts';
+import type { AlarmOptions } from './host-alarm.ts';
+import { windowedTally, type WindowedTally } from './windowed-score.ts';
 import { openSeries, type SeriesFile } from './sources.ts';
 
 /** Where the labels come from: inside the data, or a labels file's windows per relative path. */
@@ -30,7 +32,11 @@ export async function evaluateFile<S>(f: SeriesFile, scorer: BatchScorer<S>, lab
   return { file, labels: labelsOf(file, labels) };
 }
 
-export const countsAt = (e: EvaluatedFile, threshold: number): EventCounts => countEvents(flagsOf(e.file, threshold), e.labels);
+/** Event-level counts and the windowed early-detection tally of a file's detections. */
+export function countsAt(e: EvaluatedFile, o: AlarmOptions): { counts: EventCounts; tally: WindowedTally } {
+  const det = flagsOf(e.file, o);
+  return { counts: countEvents(det, e.labels), tally: windowedTally(det, e.labels) };
+}
 
 /** The dataset a file belongs to: its first folder under the input (or "." for files at the top). */
 export const groupOf = (rel: string): string => (rel.includes(path.sep) ? rel.split(path.sep)[0]! : '.');

@@ -3,13 +3,16 @@
 import type { BatchScorer } from './batch-scorer.ts';
 import { scoreSource } from './batch-scorer.ts';
 import type { SeriesSource } from './sources.ts';
+import { type AlarmOptions, detectionsOf } from './host-alarm.ts';
 
 export interface ScoredSeries {
   /** The file's relative path, plus `#column` for multi-series files. */
   readonly name: string;
   readonly values: Float32Array;
-  /** Calibrated scores; 0 in warm-up and at gaps. */
+  /** Final scores (as exported); 0 in warm-up and at gaps. */
   readonly scores: Float32Array;
+  /** Scores before the event logic (what a threshold sweep replays); 0 in warm-up and at gaps. */
+  readonly levels: Float32Array;
 }
 
 export interface ScoredFile {
@@ -43,12 +46,14 @@ export async function scoreFile<S>(source: SeriesSource, scorer: BatchScorer<S>)
   const dims = source.columns.length;
   const values = Array.from({ length: dims }, () => new Growable());
   const scores = Array.from({ length: dims }, () => new Growable());
+  const levels = Array.from({ length: dims }, () => new Growable());
   const labels = new Growable();
   const timestamps: string[] = [];
-  const rows = await scoreSource(source, scorer, (row, s) => {
+  const rows = await scoreSource(source, scorer, (row, s, x) => {
     for (let d = 0; d < dims; d++) {
       values[d]!.push(row.values[d]!);
       scores[d]!.push(s[d]!);
+      levels[d]!.push(x.level[d]!);
     }
     labels.push(row.label);
     timestamps.push(row.timestamp);
@@ -57,15 +62,11 @@ export async function scoreFile<S>(source: SeriesSource, scorer: BatchScorer<S>)
   return {
     rel: source.file.rel,
     rows,
-    series: source.columns.map((c, d) => ({ name: multi ? `${source.file.rel}#${c}` : source.file.rel, values: values[d]!.done(), scores: scores[d]!.done() })),
+    series: source.columns.map((c, d) => ({ name: multi ? `${source.file.rel}#${c}` : source.file.rel, values: values[d]!.done(), scores: scores[d]!.done(), levels: levels[d]!.done() })),
     timestamps,
     labels: source.labelled ? Uint8Array.from(labels.done(), (l) => (l === 1 ? 1 : 0)) : undefined,
   };
 }
 
-/** Row flags at a threshold: a row is flagged when any of the file's series scores at or above it. */
-export function flagsOf(file: ScoredFile, threshold: number): Uint8Array {
-  const out = new Uint8Array(file.rows);
-  for (const s of file.series) for (let i = 0; i < file.rows; i++) if (s.scores[i]! >= threshold) out[i] = 1;
-  return out;
-}
+/** Detections (alarm starts, see host-alarm.ts) at a threshold and refractory period. */
+export const flagsOf = (file: ScoredFile, o: AlarmOptions): Uint8Array => detectionsOf(file.series.map((s) => s.levels), o);

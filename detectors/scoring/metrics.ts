@@ -6,6 +6,7 @@ import { MONITORED_LABELS } from '../series/monitored-series.ts';
 export const DM = {
   score: 'vigil_anomaly_score',
   anomaly: 'vigil_anomaly',
+  events: 'vigil_anomaly_events_total',
   hostRate: 'vigil_host_anomaly_rate',
   up: 'vigil_detector_up',
   modelInfo: 'vigil_model_info',
@@ -17,9 +18,10 @@ export const DM = {
 const g = (name: string, labels: readonly string[], help: string): MetricSpec => ({ name, help, kind: 'gauge', labels });
 
 export const DETECTOR_METRICS: readonly MetricSpec[] = [
-  g(DM.score, ['metric', ...MONITORED_LABELS], 'Calibrated anomaly score of a monitored series in [0,1]: the share of its own recent prediction errors below this one. Carries the series labels too. Absent during warm-up.'),
-  g(DM.anomaly, ['metric', ...MONITORED_LABELS], '1 when vigil_anomaly_score is at or above detector.threshold (series past warm-up), else 0. Carries the series labels too.'),
-  g(DM.hostRate, [], 'Share of monitored series flagged anomalous over the last 5 minutes (flagged points / scored points).'),
+  g(DM.score, ['metric', ...MONITORED_LABELS], 'Anomaly score of a monitored series in [0,1] (log-scaled likelihood: 0.5 means a 1e-5 tail probability); held below detector.threshold during a refractory period. Carries the series labels too. Absent during warm-up.'),
+  g(DM.anomaly, ['metric', ...MONITORED_LABELS], '1 while the series is in an anomaly event (from the tick its score crossed detector.threshold while the score holds), else 0. Carries the series labels too.'),
+  { name: DM.events, help: 'Anomaly events started by a monitored series (one per crossing of detector.threshold outside a refractory period). Carries the series labels too; persisted with the detector state.', kind: 'counter', labels: ['metric', ...MONITORED_LABELS] },
+  g(DM.hostRate, [], 'Share of monitored series in anomaly events over the last 5 minutes (points in events / scored points).'),
   g(DM.up, [], '1 when the detector model is loaded and scoring, 0 when it could not be loaded (see the logs for the VIGIL_ERR_ code).'),
   g(DM.modelInfo, ['model', 'version', 'sha256'], 'The detector model in use (value 1).'),
   g(DM.series, ['state'], 'Monitored series by state: warming_up (window or calibration not yet full, no score) or scoring.'),

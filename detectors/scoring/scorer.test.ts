@@ -12,7 +12,7 @@ function noise(seed: number): () => number {
 }
 
 async function scoreAll(values: number[], window = 8, minCalibration = 50): Promise<{ scores: number[]; warm: number[] }> {
-  const scorer = new Scorer(lastValuePredictor(window), minCalibration);
+  const scorer = new Scorer(lastValuePredictor(window), minCalibration, null);
   const st = [scorer.newState()];
   const v = new Float64Array(1);
   const scores: number[] = [];
@@ -45,7 +45,7 @@ describe('calibration', () => {
   });
 });
 
-describe('Scorer', () => {
+describe('Scorer (the calibrated rank: the previous pipeline, stages: null)', () => {
   it('means the same on series of any scale: about 1% of normal points score ≥ 0.99', async () => {
     for (const scale of [1e-3, 1, 1e6]) {
       const n = noise(7);

@@ -3,6 +3,7 @@
 // that it persists as JSON and the daemon and `vigil detect` hold exactly the same thing.
 import { type CalibrationState, newCalibrationState } from './calibrator.ts';
 import { type NormalizerState, newNormalizerState } from './normalizer.ts';
+import { newStageState, type StageOptions, type StageState } from './stages.ts';
 
 export interface SeriesState {
   readonly norm: NormalizerState;
@@ -12,14 +13,17 @@ export interface SeriesState {
   /** Values in the ring (up to window.length). */
   filled: number;
   readonly calibration: CalibrationState;
+  /** The stages after the model (likelihood, range, seasonal profile, events). */
+  readonly stages: StageState;
 }
 
-export const newSeriesState = (window: number): SeriesState => ({
+export const newSeriesState = (window: number, stages: StageOptions): SeriesState => ({
   norm: newNormalizerState(),
   window: new Float32Array(window),
   head: 0,
   filled: 0,
   calibration: newCalibrationState(),
+  stages: newStageState(stages),
 });
 
 /** Appends a normalised value to the ring. */

@@ -1,5 +1,8 @@
-// The detector's memory across restarts: every tracked series' normaliser, window, calibration and
-// recent raw history, in <stateDir>/detector/state.json. Written crash-safe (temp file, fsync,
+// The detector's memory across restarts: every tracked series' normaliser, window, calibration,
+// the state of the stages after the model (likelihood, range, seasonal profile, refractory period)
+// and recent raw history, in <stateDir>/detector/state.json. A file of the previous format
+// (vigil-detector-state/1, before the stages existed) is migrated: its series keep normaliser, window
+// and calibration, and their stages start fresh. Written crash-safe (temp file, fsync,
 // rename, fsync of the directory): a crash leaves the old file or the new one, never half of one.
 // Float arrays are stored as base64 of their bytes: exact, and 3× smaller than JSON numbers.
 import { readFile } from 'node:fs/promises';
@@ -8,8 +11,11 @@ import path from 'node:path';
 import type { Labels } from '../../core/samples.ts';
 import { CALIBRATION_BINS } from './calibrator.ts';
 import type { SeriesState } from './series-state.ts';
+import { newStageState, type StageOptions, type StageState } from './stages.ts';
 
-const FORMAT = 'vigil-detector-state/1';
+const FORMAT = 'vigil-detector-state/2';
+/** The format before the stages after the model: migrated on load. */
+const PREVIOUS_FORMAT = 'vigil-detector-state/1';
 
 /** A tracked series as persisted. */
 export interface PersistedSeries {
@@ -33,6 +39,89 @@ interface SeriesJson {
   window: string;
   calibration: { bins: string; total: number; weight: number; count: number };
   history: string;
+  /** Absent in the previous format. Non-finite numbers are written as null. */
+  stages?: StagesJson;
+}
+
+interface StagesJson {
+  short: string;
+  shortHead: number;
+  shortFilled: number;
+  shortSum: number;
+  longMean: number;
+  longVar: number;
+  longCount: number;
+  refMin: number | null;
+  refMax: number | null;
+  rangeCount: number;
+  rangeRun: number;
+  profile: string;
+  today: string;
+  profileDay: number | null;
+  refractoryLeft: number;
+  events: number;
+  active: number;
+  lastTime: number | null;
+}
+
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const orNaN = (x: unknown, what: string): number => (x === null ? Number.NaN : finite(x, what));
+
+function stagesToJson(t: StageState): StagesJson {
+  return {
+    short: b64(t.short),
+    shortHead: t.shortHead,
+    shortFilled: t.shortFilled,
+    shortSum: t.shortSum,
+    longMean: t.longMean,
+    longVar: t.longVar,
+    longCount: t.longCount,
+    refMin: orNull(t.refMin),
+    refMax: orNull(t.refMax),
+    rangeCount: t.rangeCount,
+    rangeRun: t.rangeRun,
+    profile: b64(t.profile),
+    today: b64(t.today),
+    profileDay: orNull(t.profileDay),
+    refractoryLeft: t.refractoryLeft,
+    events: t.events,
+    active: t.active,
+    lastTime: orNull(t.lastTime),
+  };
+}
+
+/** The stages' state, or a fresh one when absent or saved with other sizes (options changed). */
+function stagesFromJson(j: StagesJson | undefined, o: StageOptions): StageState {
+  const fresh = newStageState(o);
+  if (j === undefined) return fresh;
+  const short = f32(j.short);
+  const profile = f32(j.profile);
+  const today = f32(j.today);
+  if (short.length !== fresh.short.length || profile.length !== fresh.profile.length || today.length !== fresh.today.length) return fresh;
+  const count = (x: unknown, what: string, max: number): number => {
+    const v = finite(x, what);
+    if (v < 0 || v > max || !Number.isInteger(v)) throw new Error(`${what} is out of range`);
+    return v;
+  };
+  fresh.short.set(short);
+  fresh.profile.set(profile);
+  fresh.today.set(today);
+  fresh.shortHead = count(j.shortHead, 'stages.shortHead', short.length - 1);
+  fresh.shortFilled = count(j.shortFilled, 'stages.shortFilled', short.length);
+  fresh.shortSum = finite(j.shortSum, 'stages.shortSum');
+  fresh.longMean = finite(j.longMean, 'stages.longMean');
+  fresh.longVar = finite(j.longVar, 'stages.longVar');
+  fresh.longCount = finite(j.longCount, 'stages.longCount');
+  fresh.refMin = orNaN(j.refMin, 'stages.refMin');
+  fresh.refMax = orNaN(j.refMax, 'stages.refMax');
+  fresh.rangeCount = finite(j.rangeCount, 'stages.rangeCount');
+  fresh.rangeRun = finite(j.rangeRun, 'stages.rangeRun');
+  fresh.profileDay = orNaN(j.profileDay, 'stages.profileDay');
+  fresh.refractoryLeft = count(j.refractoryLeft, 'stages.refractoryLeft', 1e9);
+  fresh.events = finite(j.events, 'stages.events');
+  fresh.active = count(j.active, 'stages.active', 1);
+  fresh.lastTime = orNaN(j.lastTime, 'stages.lastTime');
+  return fresh;
 }
 
 interface StateJson {
@@ -83,10 +172,11 @@ function toJson(p: PersistedSeries): SeriesJson {
     window: b64(ordered),
     calibration: { bins: b64(s.calibration.bins), total: s.calibration.total, weight: s.calibration.weight, count: s.calibration.count },
     history: b64(p.history),
+    stages: stagesToJson(s.stages),
   };
 }
 
-function fromJson(j: SeriesJson, window: number): PersistedSeries {
+function fromJson(j: SeriesJson, window: number, o: StageOptions): PersistedSeries {
   if (typeof j.key !== 'string' || typeof j.metric !== 'string' || typeof j.labels !== 'object' || j.labels === null) throw new Error('series without key, metric or labels');
   const ordered = f32(j.window);
   if (ordered.length > window) throw new Error(`series ${j.key}: window longer than ${window}`);
@@ -103,6 +193,7 @@ function fromJson(j: SeriesJson, window: number): PersistedSeries {
       weight: finite(j.calibration?.weight, 'calibration.weight'),
       count: finite(j.calibration?.count, 'calibration.count'),
     },
+    stages: stagesFromJson(j.stages, o),
   };
   for (const [k, v] of Object.entries(j.labels)) if (typeof v !== 'string') throw new Error(`series ${j.key}: label ${k} is not a string`);
   return { key: j.key, metric: j.metric, labels: j.labels, lastSeen: finite(j.lastSeen, 'lastSeen'), state, history: f32(j.history) };
@@ -116,10 +207,11 @@ export async function saveState(file: string, window: number, series: readonly P
   await writeFileAtomic(file, JSON.stringify(body), { stateFile: 'detector' });
 }
 
-export type LoadResult = { ok: true; series: PersistedSeries[] } | { ok: false; reason: string; missing: boolean };
+/** `migrated`: the file was of the previous format (the caller logs it once). */
+export type LoadResult = { ok: true; series: PersistedSeries[]; migrated: boolean } | { ok: false; reason: string; missing: boolean };
 
 /** Reads the state; a missing file is not an error, a corrupt one is (the caller logs it and starts fresh). */
-export async function loadState(file: string, window: number): Promise<LoadResult> {
+export async function loadState(file: string, window: number, stages: StageOptions): Promise<LoadResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -129,10 +221,11 @@ export async function loadState(file: string, window: number): Promise<LoadResul
   }
   try {
     const j = JSON.parse(text) as Partial<StateJson>;
-    if (j.format !== FORMAT) return { ok: false, missing: false, reason: `unknown format ${JSON.stringify(j.format)}` };
+    const migrated = j.format === PREVIOUS_FORMAT;
+    if (j.format !== FORMAT && !migrated) return { ok: false, missing: false, reason: `unknown format ${JSON.stringify(j.format)}` };
     if (j.window !== window) return { ok: false, missing: false, reason: `saved for a model window of ${j.window}, the model has ${window}` };
     if (!Array.isArray(j.series)) return { ok: false, missing: false, reason: 'no series list' };
-    return { ok: true, series: j.series.map((s) => fromJson(s, window)) };
+    return { ok: true, series: j.series.map((s) => fromJson(migrated ? { ...s, stages: undefined } : s, window, stages)), migrated };
   } catch (e) {
     return { ok: false, missing: false, reason: (e as Error).message.split('\n')[0]! };
   }

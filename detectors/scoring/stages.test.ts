@@ -1,0 +1,229 @@
+// The stages after the model on synthetic series built here (issue 12, deliverable 6), through the
+// one Scorer path the daemon, `vigil detect` and `vigil eval` share, at a 10 s tick.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gaussianTail } from './gaussian.ts';
+import { Scorer } from './scorer.ts';
+import type { SeriesState } from './series-state.ts';
+import { DEFAULT_STAGE_OPTIONS, logScore, SEASONAL_BINS, type StageOptions } from './stages.ts';
+import { loadState, saveState } from './state-file.ts';
+import { lastValuePredictor } from './testing/last-value-predictor.ts';
+
+const TICK = 10;
+const DAY = 8640; // ticks
+const W = 32; // the shipped model's window
+const T0 = Date.UTC(2026, 10, 1) / 1000; // midnight UTC
+
+/** Deterministic standard normal noise (Box–Muller on a small LCG). */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 1) / 4294967297;
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+interface Run {
+  readonly started: number[];
+  readonly anomaly: Uint8Array;
+  readonly exported: Float64Array;
+  readonly warm: Uint8Array;
+}
+
+async function run(values: ArrayLike<number>, o: Partial<StageOptions> = {}, times?: ArrayLike<number>, scorer = new Scorer(lastValuePredictor(W), 100, { ...DEFAULT_STAGE_OPTIONS, ...o }), state: SeriesState = scorer.newState()): Promise<Run> {
+  const n = values.length;
+  const out: Run = { started: [], anomaly: new Uint8Array(n), exported: new Float64Array(n), warm: new Uint8Array(n) };
+  const v = new Float64Array(1);
+  const t = new Float64Array(1);
+  for (let i = 0; i < n; i++) {
+    v[0] = values[i]!;
+    t[0] = times === undefined ? T0 + i * TICK : times[i]!;
+    const r = await scorer.step([state], v, 1, t);
+    if (r.started[0] === 1) out.started.push(i);
+    out.anomaly[i] = r.anomaly[0]!;
+    out.exported[i] = r.scores[0]!;
+    out.warm[i] = r.warm[0]!;
+  }
+  return out;
+}
+
+describe('the likelihood score', () => {
+  it('is log-scaled: a tail of 1e-5 scores 0.5, 1e-10 or less scores 1', () => {
+    expect(logScore(1e-5)).toBeCloseTo(0.5, 3);
+    expect(logScore(1e-12)).toBeCloseTo(1, 3);
+    expect(logScore(1e-30)).toBeCloseTo(1, 9);
+    expect(logScore(1)).toBe(0);
+    expect(gaussianTail(4.265)).toBeCloseTo(1e-5, 7);
+    expect(gaussianTail(0)).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('stages after the model, on synthetic series at a 10 s tick', () => {
+  it('flags a daily cron spike on day 1 and not from day 3 on (seasonal context on)', async () => {
+    const n = noise(21);
+    const days = 5;
+    const spikeAt = (d: number): number => d * DAY + 3 * 360; // 03:00 every day
+    const values = Array.from({ length: days * DAY }, (_, i) => {
+      const inDay = i % DAY;
+      return inDay >= 3 * 360 && inDay < 3 * 360 + 3 ? 80 : 20 + n();
+    });
+    const r = await run(values, { seasonalBins: SEASONAL_BINS });
+    const near = (d: number): number[] => r.started.filter((i) => i >= spikeAt(d) - 6 && i < spikeAt(d) + 60);
+    expect(near(0).length).toBe(1);
+    for (let d = 2; d < days; d++) expect(near(d)).toEqual([]);
+  });
+
+  it('raises one event for a level shift, not one per tick', async () => {
+    const n = noise(5);
+    const values = Array.from({ length: 6000 }, (_, i) => (i < 2000 ? 20 : 40) + n());
+    const r = await run(values);
+    const after = r.started.filter((i) => i >= 2000);
+    expect(after.length).toBe(1);
+    expect(after[0]! - 2000).toBeLessThan(10);
+    expect(r.anomaly.slice(2000).reduce((a, b) => a + b, 0)).toBeLessThan(DEFAULT_STAGE_OPTIONS.refractory);
+  });
+
+  it('catches a slow leak (a disk filling) before the value is 20% past its old maximum', async () => {
+    const n = noise(8);
+    // A day at 50% ± 0.05%, then +6 points per hour.
+    const values = Array.from({ length: 2 * DAY }, (_, i) => 0.5 + 0.0005 * n() + (i < DAY ? 0 : ((i - DAY) / 360) * 0.06));
+    const oldMax = Math.max(...values.slice(0, DAY));
+    const r = await run(values);
+    const first = r.started.find((i) => i >= DAY);
+    expect(first).toBeDefined();
+    expect(values[first!]!).toBeLessThan(1.2 * oldMax);
+  });
+
+  it('never alarms on a flat series with rare ±1 jitter', async () => {
+    const n = noise(13);
+    let s = 7;
+    const rand = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    const values = Array.from({ length: 3 * DAY }, () => (rand() < 0.005 ? 100 + Math.sign(n()) : 100));
+    const r = await run(values, { seasonalBins: SEASONAL_BINS });
+    expect(r.started).toEqual([]);
+    const r2 = await run(values);
+    expect(r2.started).toEqual([]);
+  });
+
+  it('keeps a refractory period across a restart (state persisted)', async () => {
+    const n = noise(3);
+    const values = Array.from({ length: 1200 }, (_, i) => (i === 1000 || i === 1030 ? 90 : 20 + n()));
+    // Without a restart: the spike at 1000 starts an event, the one at 1030 (within 90 ticks) does not.
+    const straight = await run(values);
+    expect(straight.started.filter((i) => i >= 1000)).toEqual([1000]);
+    // With a restart at 1010: save, load into a new scorer, go on.
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-stages-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'state.json');
+    const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
+    const state = scorer.newState();
+    const a = await run(values.slice(0, 1010), {}, Array.from({ length: 1010 }, (_, i) => T0 + i * TICK), scorer, state);
+    expect(a.started.filter((i) => i >= 1000)).toEqual([1000]);
+    await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 0, state, history: new Float32Array(0) }], 0);
+    const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.migrated).toBe(false);
+    const restored = loaded.series[0]!.state;
+    expect(restored.stages.refractoryLeft).toBeGreaterThan(0);
+    const scorer2 = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
+    const b = await run(values.slice(1010), {}, Array.from({ length: 190 }, (_, i) => T0 + (1010 + i) * TICK), scorer2, restored);
+    expect(b.started).toEqual([]);
+    // The second spike's exported score is held below the threshold.
+    expect(b.exported[1030 - 1010]!).toBeLessThan(DEFAULT_STAGE_OPTIONS.threshold);
+    // A fresh state (no persisted refractory period) would have started an event at that spike.
+    const fresh = { ...restored, stages: { ...restored.stages, refractoryLeft: 0, active: 0 } };
+    const c = await run(values.slice(1010), {}, Array.from({ length: 190 }, (_, i) => T0 + (1010 + i) * TICK), new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS), fresh as SeriesState);
+    expect(c.started).toEqual([20]);
+  });
+
+  it('can alarm after at most 180 ticks (30 min at 10 s): window + warm-up', async () => {
+    const n = noise(1);
+    const r = await run(Array.from({ length: 400 }, () => n()));
+    expect(r.warm.indexOf(1)).toBe(W + 100);
+    expect(r.warm.indexOf(1)).toBeLessThanOrEqual(180);
+  });
+});
+
+describe('bad input never starts an event nor poisons the state', () => {
+  it('NaN, ±Inf and gaps: no event, state untouched', async () => {
+    const n = noise(17);
+    const scorer = new Scorer(lastValuePredictor(W), 100, { ...DEFAULT_STAGE_OPTIONS, seasonalBins: SEASONAL_BINS });
+    const s = scorer.newState();
+    await run(Array.from({ length: 500 }, () => 10 + n()), {}, undefined, scorer, s);
+    const before = structuredClone(s);
+    const r = await run([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN], {}, Array.from({ length: 4 }, (_, i) => T0 + (500 + i) * TICK), scorer, s);
+    expect(r.started).toEqual([]);
+    expect([...r.anomaly]).toEqual([0, 0, 0, 0]);
+    expect(s).toEqual(before);
+  });
+
+  it('a constant series never alarms', async () => {
+    const r = await run(new Float64Array(3000).fill(42));
+    expect(r.started).toEqual([]);
+    const z = await run(new Float64Array(3000));
+    expect(z.started).toEqual([]);
+  });
+
+  it('a clock jump backwards is ignored by the seasonal context and starts no event', async () => {
+    const n = noise(29);
+    const len = 3000;
+    const times = Array.from({ length: len }, (_, i) => T0 + (i < 2000 ? i : i - 3600) * TICK);
+    const values = Array.from({ length: len }, () => 10 + n());
+    const r = await run(values, { seasonalBins: SEASONAL_BINS }, times);
+    const plain = await run(values, { seasonalBins: SEASONAL_BINS });
+    expect(r.started).toEqual(plain.started);
+    expect(r.started.filter((i) => i >= 2000)).toEqual([]);
+  });
+
+  it('a counter reset (a gap in the rate) then the usual rate again starts no event', async () => {
+    const n = noise(31);
+    const values = Array.from({ length: 3000 }, (_, i) => (i === 2000 ? Number.NaN : 100 + 5 * n()));
+    const r = await run(values);
+    expect(r.started.filter((i) => i >= 1990 && i < 2100)).toEqual([]);
+  });
+});
+
+describe('state file', () => {
+  it('migrates a file of the previous scorer version: normaliser, window and calibration kept, stages fresh', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-stages-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'state.json');
+    const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
+    const state = scorer.newState();
+    const n = noise(2);
+    await run(Array.from({ length: 300 }, () => 5 + n()), {}, undefined, scorer, state);
+    await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array([1, 2]) }], 0);
+    const j = JSON.parse(await readFile(file, 'utf8')) as { format: string; series: Record<string, unknown>[] };
+    j.format = 'vigil-detector-state/1';
+    for (const s of j.series) delete s.stages;
+    await writeFile(file, JSON.stringify(j));
+    const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.migrated).toBe(true);
+    const p = loaded.series[0]!.state;
+    expect(p.calibration.count).toBe(state.calibration.count);
+    expect(p.norm).toEqual(state.norm);
+    expect(p.stages.longCount).toBe(0);
+    expect(p.stages.refractoryLeft).toBe(0);
+  });
+
+  it('rejects a stage state with an out-of-range field instead of crashing later', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-stages-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'state.json');
+    const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
+    await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state: scorer.newState(), history: new Float32Array(0) }], 0);
+    const j = JSON.parse(await readFile(file, 'utf8')) as { series: { stages: { shortHead: number } }[] };
+    j.series[0]!.stages.shortHead = 99;
+    await writeFile(file, JSON.stringify(j));
+    const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
+    expect(loaded.ok).toBe(false);
+  });
+});
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});

@@ -1,0 +1,293 @@
+// The stages after the model (issue 12): how a calibrated prediction error becomes an alarm.
+// Per series and per point, all causal, O(1) state (a few numbers and two small fixed arrays):
+//
+// 1. sparse raw score: raw = rank^k, rank = the calibrated score of the error (share of this series'
+//    own recent errors below it), so ordinary noise maps near 0 and only rare errors count;
+// 2. seasonal context (off by default): a per-series time-of-day profile (bins over a day) counting,
+//    with a decay of `seasonalDecay` per day, the earlier days with a high raw score near this time
+//    of day (±1 bin); seen once, a spike is still news; seen on about `seasonalDays` days it is
+//    expected (raw score discounted to 0, no range breach), so a daily cron spike stops counting;
+// 3. anomaly likelihood: the mean of the raw score over the last `shortWindow` points compared with
+//    the distribution of that mean over a long history (exponentially weighted mean and variance,
+//    half-life `longHalfLife` points, with floors), as a Gaussian tail probability, mapped to [0,1]
+//    on a log scale: score = log(tail + 1e-10) / log(1e-10), so 0.5 means tail 1e-5;
+// 4. range check: after warm-up, a value beyond the range the series has shown by more than
+//    `rangeTolerance` of that range's width raises the score to `rangeScore`; the reference range
+//    follows new extremes by `rangeFollow` of the gap per point (a leak that outruns it is caught,
+//    a level shift is news once);
+// 5. event logic: an event starts when the score reaches the threshold outside a refractory period;
+//    for `refractory` points after a start the series starts no new event and its exported score is
+//    held at half the threshold at most; the event is active (vigil_anomaly 1) from its start while
+//    the score stays at or above the threshold.
+// A change too small to be news on a flat series (see minRelativeChange, decided by the Scorer)
+// counts neither for the raw score nor for the range check.
+import { gaussianTail } from './gaussian.ts';
+
+export interface StageOptions {
+  /** Exponent of the sparse raw score. */
+  readonly power: number;
+  /** Points in the short window of the likelihood. */
+  readonly shortWindow: number;
+  /** Half-life (points) of the long-history mean and variance of the short mean. */
+  readonly longHalfLife: number;
+  /** Floor of the long-history standard deviation (in raw-score units). */
+  readonly minStd: number;
+  /** Floor of the long-history mean. */
+  readonly minMean: number;
+  /** Short means learned before the likelihood may score. */
+  readonly likelihoodWarmup: number;
+  /** Range check tolerance, as a share of the range's width (0 disables the range check). */
+  readonly rangeTolerance: number;
+  /** Score given by a range breach. */
+  readonly rangeScore: number;
+  /** Points the reference range needs before it is checked. */
+  readonly rangeWarmup: number;
+  /** Share of the gap by which the reference range follows a new extreme per point. */
+  readonly rangeFollow: number;
+  /** Consecutive points a value must stay beyond the range before it counts. */
+  readonly rangePersist: number;
+  /** Time-of-day bins of the seasonal profile (0 disables it). */
+  readonly seasonalBins: number;
+  /** Weight an earlier day keeps in the seasonal profile, per day. */
+  readonly seasonalDecay: number;
+  /** Earlier days with a high raw score near this time of day after which a spike is fully expected. */
+  readonly seasonalDays: number;
+  /** A raw score at least this high counts as "a spike seen at this time of day". */
+  readonly seasonalHigh: number;
+  /** Seen (decayed count of days) from which a range breach at this time of day is expected, not news. */
+  readonly seasonalExpected: number;
+  /** Points after an event start during which the series starts no new event. */
+  readonly refractory: number;
+  /** Score threshold of an event. */
+  readonly threshold: number;
+  /** The likelihood stage (false: the raw score itself is the score; for the ablation in DETECTION.md). */
+  readonly likelihood: boolean;
+  /** On a series flatter than this share of its level, changes smaller than it are not news. */
+  readonly minRelativeChange: number;
+}
+
+export const DEFAULT_STAGE_OPTIONS: StageOptions = {
+  power: 300,
+  shortWindow: 6,
+  longHalfLife: 512,
+  minStd: 0.02,
+  minMean: 0.01,
+  likelihoodWarmup: 30,
+  rangeTolerance: 0.4,
+  rangeScore: 0.75,
+  rangeWarmup: 100,
+  rangeFollow: 0.02,
+  rangePersist: 1,
+  seasonalBins: 0,
+  seasonalDecay: 0.7,
+  seasonalDays: 1.5,
+  seasonalHigh: 0.5,
+  seasonalExpected: 1.5,
+  refractory: 90,
+  threshold: 0.6,
+  likelihood: true,
+  minRelativeChange: 0.02,
+};
+
+const DAY_SECONDS = 86_400;
+/** Time-of-day bins of the seasonal context when it is on (10 minutes each). */
+export const SEASONAL_BINS = 144;
+const LN_FLOOR = Math.log(1e-10);
+
+/** Per-series state of the stages; plain data (persisted as JSON with the series state). */
+export interface StageState {
+  /** Ring of the last shortWindow raw scores, and its running sum. */
+  readonly short: Float32Array;
+  shortHead: number;
+  shortFilled: number;
+  shortSum: number;
+  /** EW mean and variance of the short mean, and how many short means were learned. */
+  longMean: number;
+  longVar: number;
+  longCount: number;
+  /** Reference range (follows new extremes slowly), the raw range, and points seen. */
+  refMin: number;
+  refMax: number;
+  rangeCount: number;
+  /** Consecutive points beyond the reference range so far. */
+  rangeRun: number;
+  /** Seasonal profile: per time-of-day bin, the decayed count of earlier days with a high raw score there. */
+  readonly profile: Float32Array;
+  /** Today's highest raw score per bin; `profileDay` is the day (UTC) of `today`. */
+  readonly today: Float32Array;
+  profileDay: number;
+  /** Points left in the refractory period (0 = none); events started so far. */
+  refractoryLeft: number;
+  events: number;
+  /** 1 while the latest event is active (from its start while the score stays at or above the threshold). */
+  active: number;
+  /** Time (s) of the last point, to ignore a clock jump backwards in the seasonal profile. */
+  lastTime: number;
+}
+
+export function newStageState(o: StageOptions): StageState {
+  return {
+    short: new Float32Array(Math.max(1, o.shortWindow)),
+    shortHead: 0,
+    shortFilled: 0,
+    shortSum: 0,
+    longMean: 0,
+    longVar: 0,
+    longCount: 0,
+    refMin: Number.NaN,
+    refMax: Number.NaN,
+    rangeCount: 0,
+    rangeRun: 0,
+    profile: new Float32Array(Math.max(0, o.seasonalBins)),
+    today: new Float32Array(Math.max(0, o.seasonalBins)),
+    profileDay: Number.NaN,
+    refractoryLeft: 0,
+    events: 0,
+    active: 0,
+    lastTime: Number.NaN,
+  };
+}
+
+/** What one point produced. */
+export interface StageOutput {
+  /** Sparse raw score after the seasonal context, in [0,1]. */
+  raw: number;
+  /** Score before the event logic, in [0,1]. */
+  score: number;
+  /** Exported score (held below the threshold during a refractory period). */
+  exported: number;
+  /** 1 while an event is active (including the start), else 0. */
+  anomaly: number;
+  /** 1 when an event started at this point. */
+  started: number;
+}
+
+/** Raw score from the calibrated rank of the error. */
+const sparseRaw = (rank: number, power: number): number => (rank > 0 ? Math.pow(rank, power) : 0);
+
+/** Maps a tail probability to [0,1] on a log scale: 1e-5 → 0.5, 1e-10 or less → about 1. */
+export const logScore = (tail: number): number => {
+  const s = Math.log(tail + 1e-10) / LN_FLOOR;
+  return s < 0 ? 0 : s > 1 ? 1 : s;
+};
+
+/**
+ * Runs the stages for one finite point. `rank` is the calibrated score of its error (NaN when the
+ * model gave none: window not full); `scoring` says whether the series is past the model's warm-up
+ * (before it, the stages learn but never raise an event). `time` is in seconds (NaN: no seasonal
+ * context for this point). `small`: the change is too small to be news (see minRelativeChange):
+ * neither the raw score nor the range check count it.
+ */
+export function stagePoint(s: StageState, o: StageOptions, x: number, rank: number, time: number, scoring: boolean, out: StageOutput, small = false): StageOutput {
+  const a = 1 - Math.pow(2, -1 / o.longHalfLife);
+  let raw = Number.isFinite(rank) && !small ? sparseRaw(rank, o.power) : 0;
+
+  // Seasonal context: `past[b]` counts (decayed) earlier days with a high raw score near this time of day.
+  let seen = 0;
+  if (o.seasonalBins > 0 && Number.isFinite(time) && !(time < s.lastTime)) {
+    const day = Math.floor(time / DAY_SECONDS);
+    if (!(s.profileDay === day)) {
+      if (Number.isFinite(s.profileDay)) {
+        // Close the days since the last point: today's highs join the decayed history.
+        const days = Math.min(day - s.profileDay, 60);
+        const k = Math.pow(o.seasonalDecay, days - 1);
+        for (let i = 0; i < s.profile.length; i++) {
+          s.profile[i] = (s.profile[i]! * o.seasonalDecay + (s.today[i]! >= o.seasonalHigh ? 1 : 0)) * k;
+          s.today[i] = 0;
+        }
+      }
+      s.profileDay = day;
+    }
+    const B = s.profile.length;
+    const bin = Math.min(B - 1, Math.floor(((time - day * DAY_SECONDS) / DAY_SECONDS) * B));
+    seen = Math.max(s.profile[bin]!, s.profile[bin === 0 ? B - 1 : bin - 1]!, s.profile[bin + 1 === B ? 0 : bin + 1]!);
+    if (raw > s.today[bin]!) s.today[bin] = raw;
+    s.lastTime = time;
+    // Seen once before: still news. Seen on about `seasonalDays` earlier days (decayed count): expected.
+    const expected = (seen - 1) / (o.seasonalDays - 1);
+    if (expected > 0) raw *= expected >= 1 ? 0 : 1 - expected;
+  }
+
+  // Likelihood.
+  const S = s.short.length;
+  s.shortSum += raw - (s.shortFilled === S ? s.short[s.shortHead]! : 0);
+  s.short[s.shortHead] = raw;
+  s.shortHead = s.shortHead + 1 === S ? 0 : s.shortHead + 1;
+  if (s.shortFilled < S) s.shortFilled++;
+  const shortMean = s.shortSum > 0 ? s.shortSum / s.shortFilled : 0;
+  let score = 0;
+  if (!o.likelihood) score = raw;
+  else if (s.longCount >= o.likelihoodWarmup) {
+    const mean = Math.max(s.longMean, o.minMean);
+    const std = Math.max(Math.sqrt(s.longVar), o.minStd);
+    score = logScore(gaussianTail((shortMean - mean) / std));
+  }
+  // Learn the short mean (after scoring with the history before it).
+  if (s.longCount === 0) {
+    s.longMean = shortMean;
+    s.longVar = 0;
+  } else {
+    const d = shortMean - s.longMean;
+    // With few points, weight them equally; then exponentially.
+    const w = Math.max(a, 1 / (s.longCount + 1));
+    s.longMean += w * d;
+    s.longVar = (1 - w) * (s.longVar + w * d * d);
+  }
+  if (s.longCount < 1e9) s.longCount++;
+
+  // Range check.
+  if (o.rangeTolerance > 0) {
+    if (s.rangeCount === 0) {
+      s.refMin = x;
+      s.refMax = x;
+    } else {
+      const width = s.refMax - s.refMin;
+      if (s.rangeCount >= o.rangeWarmup && width > 0) {
+        const tol = o.rangeTolerance * width;
+        if (x > s.refMax + tol || x < s.refMin - tol) {
+          s.rangeRun++;
+          // Not news: a change too small for this flat series, or a spike expected at this time of day.
+          if (s.rangeRun >= o.rangePersist && !small && seen < o.seasonalExpected) {
+            score = Math.max(score, o.rangeScore);
+          }
+        } else s.rangeRun = 0;
+      }
+      if (x > s.refMax) s.refMax += o.rangeFollow * (x - s.refMax);
+      else if (x < s.refMin) s.refMin += o.rangeFollow * (x - s.refMin);
+      // During the range's own warm-up it takes every value at once.
+      if (s.rangeCount < o.rangeWarmup) {
+        if (x > s.refMax) s.refMax = x;
+        if (x < s.refMin) s.refMin = x;
+      }
+    }
+    if (s.rangeCount < 1e9) s.rangeCount++;
+  }
+
+  out.raw = raw;
+  return eventPoint(s, o, scoring ? score : 0, out);
+}
+
+/** The event logic alone (stage 5), on a score in [0,1]; fills out.score/exported/anomaly/started. */
+export function eventPoint(s: StageState, o: StageOptions, score: number, out: StageOutput): StageOutput {
+  out.score = score;
+  out.started = 0;
+  if (s.refractoryLeft > 0) {
+    s.refractoryLeft--;
+    // The event started by this refractory period stays active while the score holds.
+    out.anomaly = s.active === 1 && score >= o.threshold ? 1 : 0;
+    s.active = out.anomaly;
+    out.exported = Math.min(score, 0.5 * o.threshold);
+  } else if (score >= o.threshold) {
+    s.refractoryLeft = Math.max(0, o.refractory - 1);
+    s.events++;
+    s.active = 1;
+    out.anomaly = 1;
+    out.started = 1;
+    out.exported = score;
+  } else {
+    s.active = 0;
+    out.anomaly = 0;
+    out.exported = score;
+  }
+  return out;
+}
