@@ -30,7 +30,7 @@ const SHIPPED_MODEL = path.join(REPO_ROOT, 'detectors/lstm/models/vigil-lstm.onn
 /** Node 24 from the node npm package: the image provides it; the package does not carry it. */
 const NODE = realpathSync(process.execPath);
 /** The image's command (Dockerfile ENTRYPOINT + CMD), after the Node binary. */
-const ENTRYPOINT = ['--max-semi-space-size=1', '--optimize-for-size', 'dist/agent/main.js', 'run'];
+const ENTRYPOINT = ['--disable-sigusr1', '--max-semi-space-size=1', '--optimize-for-size', 'dist/agent/main.js', 'run'];
 const HOST_FLAGS = ['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host/root'];
 
 let stateDir: string;
