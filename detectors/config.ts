@@ -3,6 +3,17 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_STAGE_OPTIONS, SEASONAL_BINS, type StageOptions } from './scoring/stages.ts';
+import { duration } from '../core/duration.ts';
+import { DEFAULT_NETWORK_DEVICE_EXCLUDE } from './series/monitored-series.ts';
+
+const isValidRegex = (s: string): boolean => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** A series selector: a metric name (exact) and optional label matchers (exact values). */
 const seriesSelector = z.strictObject({
@@ -32,6 +43,17 @@ export const detectorOptions = z.strictObject({
       exclude: z.array(seriesSelector).default([]),
       /** Series scored per tick; the rest are left out and counted in vigil_detector_series_dropped. */
       maxSeries: z.number().int().min(1).max(4096).default(256),
+      /**
+       * Network devices whose rates are not monitored one by one (regex on `device`): virtual and
+       * short-lived interfaces of container networking come and go with pods and would never finish
+       * warm-up. They still count in the node's total network rates.
+       */
+      networkDeviceExclude: z
+        .string()
+        .default(DEFAULT_NETWORK_DEVICE_EXCLUDE)
+        .refine((s) => isValidRegex(s), { message: 'not a valid regular expression' }),
+      /** A series not seen for this long gives its state back (a removed disk, a deleted interface). */
+      forgetAfter: duration({ min: 1000 }).default('1h'),
     })
     .prefault({}),
   retrain: z

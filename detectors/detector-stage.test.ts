@@ -111,15 +111,19 @@ describe('detector stage', () => {
     const cpu = out.anomalies.find((a) => a.metric === 'node_cpu_busy_ratio')!;
     expect(cpu.value).toBeGreaterThan(0.1);
     expect(cpu.value).toBeLessThan(0.6);
-    // One call per tick once windows are full, batch = every series with a full window.
+    // One call per tick once windows are full, batch = every series with a full window: the 10 host
+    // series and the node totals of the 4 network rates.
     expect(p.calls).toBeLessThanOrEqual(30);
-    expect(Math.max(...p.batches)).toBe(10);
+    expect(Math.max(...p.batches)).toBe(14);
+    expect(out.anomalies.filter((a) => a.labels.device === undefined && a.metric.startsWith('node_network_')).map((a) => a.metric).sort()).toEqual(
+      [MONITORED.netRx, MONITORED.netRxErrs, MONITORED.netTx, MONITORED.netTxErrs].sort(),
+    );
     for (const a of out.anomalies) expect(a.score >= 0 && a.score <= 1).toBe(true);
     const score = byName(out.samples, 'vigil_anomaly_score').find((s) => s.labels.metric === 'node_load1')!;
     expect(score.labels).toEqual({ metric: 'node_load1' });
     expect(byName(out.samples, 'vigil_detector_up')[0]!.value).toBe(1);
     expect(byName(out.samples, 'vigil_model_info')[0]!.labels).toEqual({ model: 'last-value', version: 'test', sha256: '0'.repeat(64) });
-    expect(byName(out.samples, 'vigil_detector_series').find((s) => s.labels.state === 'scoring')!.value).toBe(10);
+    expect(byName(out.samples, 'vigil_detector_series').find((s) => s.labels.state === 'scoring')!.value).toBe(14);
     await stage.stop();
   });
 
@@ -155,8 +159,9 @@ describe('detector stage', () => {
     expect(metrics).toHaveLength(5);
     expect(metrics).not.toContain('node_network_receive_errs_per_second');
     expect(metrics).not.toContain('node_network_transmit_errs_per_second');
-    // 8 default series after the exclusions + 1 included = 9, cap 5.
-    expect(byName(out.samples, 'vigil_detector_series_dropped')[0]!.value).toBe(4);
+    // 8 default series after the exclusions, the node totals of 3 network rates (receive errors are
+    // excluded by name, transmit errors only for eth0), 1 included = 12, cap 5.
+    expect(byName(out.samples, 'vigil_detector_series_dropped')[0]!.value).toBe(7);
 
     const { ctx: ctx2 } = harness();
     const stage2 = createDetectorStage(config({ series: { include: [{ metric: 'node_pressure_cpu_waiting_seconds_total' }] } }), ctx2, { loadPredictor: async () => lastValuePredictor(4) });
@@ -255,7 +260,7 @@ describe('detector stage', () => {
     for (let i = 0; i < 20; i++) await stage.score(hostSnapshot(i));
     await stage.stop();
     const saved = JSON.parse(readFileSync(stateFilePath(ctx.stateDir), 'utf8')) as { series: unknown[] };
-    expect(saved.series.length).toBe(10);
+    expect(saved.series.length).toBe(14);
   });
 
   it('NaN values do not poison a series', async () => {
@@ -296,7 +301,7 @@ describe('detector stage', () => {
     for (let i = 1; i < 20; i++) out = await stage.score(hostSnapshot(i, { load: i }));
     expect(byName(out.samples, 'vigil_detector_retrain_runs_total')).toHaveLength(1);
     const history = await options!.history();
-    expect(history).toHaveLength(10);
+    expect(history).toHaveLength(14);
     // node_load1's history holds its raw values, oldest first.
     expect(history.some((h) => h.length === 20 && h[19] === 19 && h[1] === 1)).toBe(true);
 
@@ -313,5 +318,37 @@ describe('detector stage', () => {
     const r = detectorOptions.safeParse({ retrain: { schedule: 'every day' } });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(['retrain', 'schedule']);
+  });
+
+  it('under interface churn the warm series keep their slots; a new stable series gets one within a tick after; unseen series are forgotten', async () => {
+    const { ctx } = harness();
+    const cfg = config({ series: { include: [{ metric: 'churn_gauge' }], maxSeries: 3, forgetAfter: '30s' } });
+    const stage = createDetectorStage(cfg, ctx, { loadPredictor: async () => lastValuePredictor(4) });
+    await stage.start(ctx.signal);
+    const at = (i: number, ids: readonly string[]): Snapshot => ({
+      timestamp: 1_700_000_000_000 + i * 10_000,
+      // Short-lived series first in the snapshot, as a burst of new interfaces would come.
+      samples: [...ids.map((id) => gauge('churn_gauge', { id }, 1 + Math.sin(i + id.length))), gauge('node_load1', {}, 1 + 0.1 * Math.sin(i))],
+    });
+    const scored = (out: { anomalies: readonly { metric: string; labels: Readonly<Record<string, string>> }[] }) =>
+      out.anomalies.map((a) => a.labels.id ?? a.metric).sort();
+    for (let i = 0; i < 40; i++) await stage.score(at(i, ['stable-a']));
+    // One tick without stable-a (a glitch) while pods appear: they take the free slots and are tracked.
+    const pods = (i: number) => Array.from({ length: 6 }, (_, k) => `pod-${Math.floor((i - k) / 3)}`);
+    await stage.score(at(40, [...new Set(pods(40))]));
+    // Churn goes on with stable-a back: the warm series are scored every tick, whatever the order.
+    for (let i = 41; i < 80; i++) {
+      const out = await stage.score(at(i, [...new Set(pods(i)), 'stable-a']));
+      expect(scored(out), `tick ${i}`).toEqual(expect.arrayContaining(['node_load1', 'stable-a']));
+    }
+    // Churn stops; a new stable series gets the free slot at once.
+    const out = await stage.score(at(80, ['stable-a', 'stable-c']));
+    expect(byName(out.samples, 'vigil_detector_series_dropped')[0]!.value).toBe(0);
+    for (let i = 81; i < 120; i++) await stage.score(at(i, ['stable-a', 'stable-c']));
+    expect(scored(await stage.score(at(120, ['stable-a', 'stable-c'])))).toEqual(['node_load1', 'stable-a', 'stable-c']);
+    await stage.stop();
+    // The pods, unseen for longer than forgetAfter, are neither kept nor persisted.
+    const saved = JSON.parse(readFileSync(stateFilePath(ctx.stateDir), 'utf8')) as { series: { key: string }[] };
+    expect(saved.series.map((x) => x.key).filter((k) => k.includes('pod-'))).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@ import { defaultModelPath } from './scoring/model-path.ts';
 import { RawHistory } from './scoring/raw-history.ts';
 import * as RetrainerModule from './lstm/retrain/retrainer.ts';
 import { logFailure } from '../core/log-failure.ts';
+import { durationMs } from '../core/duration.ts';
 
 export interface DetectorStage {
   /** The families this stage adds to snapshots (vigil_anomaly_score, vigil_detector_up, …). */
@@ -281,8 +282,9 @@ class LstmDetectorStage implements DetectorStage {
   }
 
   /**
-   * Fills the batch with this tick's series, at most maxSeries: series already tracked first (they
-   * have history to lose), then new ones in snapshot order. Returns how many were left out.
+   * Fills the batch with this tick's series, at most maxSeries, warm series first, then those still
+   * warming up, then new ones in snapshot order: a burst of new series (pods coming and going) cannot
+   * take the slot of a series that has finished its warm-up. Returns how many were left out.
    */
   private select(points: readonly MonitoredPoint[], scorer: Scorer, now: number): number {
     const max = this.config.series.maxSeries;
@@ -291,10 +293,12 @@ class LstmDetectorStage implements DetectorStage {
     this.states.length = 0;
     if (this.values.length < points.length) this.values = new Float64Array(Math.max(points.length, 2 * this.values.length));
     let dropped = 0;
-    for (let pass = 0; pass < 2; pass++) {
+    // Pass 0: tracked and warm; 1: tracked, warming up; 2: new.
+    for (let pass = 0; pass < 3; pass++) {
       for (const p of points) {
         let t = this.tracked.get(p.key);
-        if ((pass === 0) !== (t !== undefined)) continue;
+        const passOf = t === undefined ? 2 : scorer.isWarm(t.state) ? 0 : 1;
+        if (passOf !== pass) continue;
         if (batch.length >= max) {
           dropped++;
           continue;
@@ -309,8 +313,15 @@ class LstmDetectorStage implements DetectorStage {
         this.states.push(t.state);
       }
     }
+    this.forgetUnseen(now);
     if (this.tracked.size > this.capacity) this.dropStalest();
     return dropped;
+  }
+
+  /** Series not seen for detector.series.forgetAfter give their state back (a deleted interface, a removed disk). */
+  private forgetUnseen(now: number): void {
+    const limit = now - durationMs(this.config.series.forgetAfter);
+    for (const [key, t] of this.tracked) if (t.lastSeen < limit) this.tracked.delete(key);
   }
 
   private dropStalest(): void {

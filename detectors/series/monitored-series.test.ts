@@ -10,9 +10,13 @@ describe('monitored series', () => {
     const at = (t: number, v: number) =>
       m.derive(snap(t, [counter('node_network_receive_bytes_total', { device: 'eth0' }, v), counter('node_network_receive_bytes_total', { device: 'lo' }, v)]));
     expect(at(0, 1000)).toEqual([]);
-    expect(at(10, 3000)).toEqual([{ key: 'node_network_receive_bytes_per_second{device="eth0"}', metric: 'node_network_receive_bytes_per_second', labels: { device: 'eth0' }, value: 200 }]);
+    expect(at(10, 3000)).toEqual([
+      { key: 'node_network_receive_bytes_per_second{device="eth0"}', metric: 'node_network_receive_bytes_per_second', labels: { device: 'eth0' }, value: 200 },
+      // The node total over the devices (lo left out).
+      { key: 'node_network_receive_bytes_per_second{}', metric: 'node_network_receive_bytes_per_second', labels: {}, value: 200 },
+    ]);
     expect(at(20, 500)).toEqual([]);
-    expect(at(30, 1500).map((p) => p.value)).toEqual([100]);
+    expect(at(30, 1500).map((p) => p.value)).toEqual([100, 100]);
   });
 
   it('CPU busy ratio is 1 − Δidle/Δtotal over all CPUs; memory and filesystem ratios from their gauges', () => {
@@ -42,5 +46,30 @@ describe('monitored series', () => {
     const m = new MonitoredSeries({ include: [], exclude: [{ metric: 'node_load1' }, { metric: 'pg_replication_lag_seconds', labels: { target: 'a' } }] });
     const out = m.derive(snap(0, [gauge('node_load1', {}, 1), gauge('pg_replication_lag_seconds', { target: 'a' }, 2), gauge('pg_replication_lag_seconds', { target: 'b' }, 3)]));
     expect(out.map((p) => `${p.metric}:${p.labels.target ?? ''}`)).toEqual(['pg_replication_lag_seconds:b']);
+  });
+
+  it('leaves virtual interfaces out one by one but counts them in the node total; churn adds no jump', () => {
+    const m = new MonitoredSeries({ include: [], exclude: [] });
+    const rx = (device: string, v: number) => counter('node_network_receive_bytes_total', { device }, v);
+    m.derive(snap(0, [rx('eth0', 0), rx('veth1a2b', 0), rx('cali77', 0)]));
+    const out = m.derive(snap(10, [rx('eth0', 1000), rx('veth1a2b', 500), rx('cali77', 100)]));
+    expect(out.map((p) => [p.labels.device ?? 'total', p.value])).toEqual([
+      ['eth0', 100],
+      ['total', 160],
+    ]);
+    // A pod's interface vanishes and another appears with a large counter: the total follows the
+    // rates of the devices seen twice, never the counters' sum.
+    const churned = m.derive(snap(20, [rx('eth0', 2000), rx('veth9f9f', 9e12)]));
+    expect(churned.map((p) => [p.labels.device ?? 'total', p.value])).toEqual([
+      ['eth0', 100],
+      ['total', 100],
+    ]);
+  });
+
+  it('networkDeviceExclude replaces the default list', () => {
+    const m = new MonitoredSeries({ include: [], exclude: [], networkDeviceExclude: '^eth' });
+    const rx = (device: string, v: number) => counter('node_network_receive_bytes_total', { device }, v);
+    m.derive(snap(0, [rx('eth0', 0), rx('veth1', 0)]));
+    expect(m.derive(snap(10, [rx('eth0', 100), rx('veth1', 100)])).map((p) => p.labels.device ?? 'total')).toEqual(['veth1', 'total']);
   });
 });

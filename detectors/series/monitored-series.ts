@@ -2,7 +2,7 @@
 // something on any host (a byte counter's raw value only ever grows; its rate is what can be odd).
 // Rates come from successive snapshots; a counter that went backwards (reset, reboot) yields no
 // point for that tick rather than a huge negative rate.
-import type { Labels, Sample } from '../../core/samples.ts';
+import { type Labels, NO_LABELS, type Sample } from '../../core/samples.ts';
 import type { Snapshot } from '../../core/snapshot.ts';
 import { type SeriesSelector, matchesAny, seriesKey } from './selector.ts';
 
@@ -41,6 +41,16 @@ export const MONITORED_LABELS = ['device', 'mountpoint', 'fstype', 'target'] as 
 
 const DEFAULT_NAMES: ReadonlySet<string> = new Set(Object.values(MONITORED));
 
+/**
+ * Network devices not monitored one by one by default: the virtual, short-lived interfaces of
+ * container networking (a veth per pod, CNI bridges and tunnels). On a node where pods come and go
+ * they would take every detector slot and never finish warm-up. They still count in the node total.
+ */
+export const DEFAULT_NETWORK_DEVICE_EXCLUDE = '^(veth|cali|flannel|cni|docker|br-|lxc|virbr|vxlan|genev|tun|tap|cilium|weave|vnet|kube-|nodelocaldns)';
+
+/** Network rates that also get a node total (labels without `device`), summed over the devices' rates. */
+const NETWORK_TOTALS: ReadonlySet<string> = new Set([MONITORED.netRx, MONITORED.netTx, MONITORED.netRxErrs, MONITORED.netTxErrs]);
+
 /** Counter → rate series (per device). */
 const RATES: ReadonlyMap<string, { metric: string; label: string }> = new Map([
   ['node_disk_read_bytes_total', { metric: MONITORED.diskRead, label: 'device' }],
@@ -66,17 +76,23 @@ export interface SeriesSelection {
   readonly include: readonly SeriesSelector[];
   /** Series left out (default or included), by their monitored name and labels. */
   readonly exclude: readonly SeriesSelector[];
+  /** Network devices not monitored one by one (regex; default DEFAULT_NETWORK_DEVICE_EXCLUDE). */
+  readonly networkDeviceExclude?: string;
 }
 
 export class MonitoredSeries {
   private readonly selection: SeriesSelection;
   private readonly includeNames: ReadonlySet<string>;
+  private readonly networkExclude: RegExp;
   private readonly previous = new Map<string, Previous>();
+  /** This tick's node totals of the network rates, by monitored name. */
+  private readonly totals = new Map<string, number>();
   private tick = 0;
 
   constructor(selection: SeriesSelection) {
     this.selection = selection;
     this.includeNames = new Set(selection.include.map((s) => s.metric).filter((m) => !DEFAULT_NAMES.has(m)));
+    this.networkExclude = new RegExp(selection.networkDeviceExclude ?? DEFAULT_NETWORK_DEVICE_EXCLUDE);
   }
 
   /** The monitored points of this snapshot (rates need the previous one; the first yields only ratios and gauges). */
@@ -91,6 +107,7 @@ export class MonitoredSeries {
     let memAvailable = Number.NaN;
     const fsSize = new Map<string, { labels: Labels; size: number }>();
     const fsAvail = new Map<string, number>();
+    this.totals.clear();
     for (const s of snapshot.samples) {
       switch (s.name) {
         case 'node_cpu_seconds_total':
@@ -115,13 +132,18 @@ export class MonitoredSeries {
       if (rate !== undefined) {
         const device = s.labels[rate.label] ?? '';
         if (device === 'lo') continue;
-        this.rate(out, rate.metric, { device }, s.value, t);
+        const total = NETWORK_TOTALS.has(rate.metric);
+        const r = this.rate(total && this.networkExclude.test(device) ? undefined : out, rate.metric, { device }, s.value, t);
+        // The node total is the sum of the devices' rates: a device that appears or vanishes adds
+        // nothing (a counter sum would jump by its whole count).
+        if (total && r !== undefined) this.totals.set(rate.metric, (this.totals.get(rate.metric) ?? 0) + r);
       } else if (GAUGES.has(s.name)) {
         this.push(out, s.name, s.labels, s.value);
       } else if (this.includeNames.has(s.name)) {
         this.included(out, s, t);
       }
     }
+    for (const [metric, sum] of this.totals) this.push(out, metric, NO_LABELS, sum);
     if (cpuSeen) this.ratioOfRates(out, MONITORED.cpuBusy, cpuIdle, cpuTotal, t);
     if (memTotal > 0 && Number.isFinite(memAvailable)) this.push(out, MONITORED.memoryUsed, {}, 1 - memAvailable / memTotal);
     for (const [k, { labels, size }] of fsSize) {
@@ -146,20 +168,25 @@ export class MonitoredSeries {
     else this.rate(out, s.name, s.labels, s.value, t);
   }
 
-  /** Per-second rate of a counter since the previous snapshot; none on the first sight or a reset. */
-  private rate(out: MonitoredPoint[], metric: string, labels: Labels, value: number, t: number): void {
+  /**
+   * Per-second rate of a counter since the previous snapshot, pushed to `out` when given; none on the
+   * first sight or a reset. Returns the rate (undefined when there is none).
+   */
+  private rate(out: MonitoredPoint[] | undefined, metric: string, labels: Labels, value: number, t: number): number | undefined {
     const key = seriesKey(metric, labels);
     const prev = this.previous.get(key);
     if (prev === undefined) {
       this.previous.set(key, { value, timestamp: t, tick: this.tick });
-      return;
+      return undefined;
     }
     const dv = value - prev.value;
     const dt = (t - prev.timestamp) / 1000;
     prev.value = value;
     prev.timestamp = t;
     prev.tick = this.tick;
-    if (dt > 0 && dv >= 0) this.push(out, metric, labels, dv / dt);
+    if (!(dt > 0 && dv >= 0)) return undefined;
+    if (out !== undefined) this.push(out, metric, labels, dv / dt);
+    return dv / dt;
   }
 
   /** 1 − Δidle/Δtotal: the busy share of CPU time since the previous snapshot. */
