@@ -59,6 +59,8 @@ export class SeriesRings {
   /** Ticks recorded so far; the next tick goes to slot `ticks % capacity`. */
   private ticks = 0;
   private readonly series = new Map<string, SeriesRing>();
+  /** Keys by metric and labels object: the detector hands the same labels object every tick, so the hot path builds no string. */
+  private readonly keys = new Map<string, WeakMap<Labels, string>>();
   /** Series not kept because `maxSeries` were already kept (cumulative, per tick and series). */
   dropped = 0;
 
@@ -84,7 +86,7 @@ export class SeriesRings {
     const slot = tick % this.capacity;
     this.times[slot] = timestamp;
     for (const a of anomalies) {
-      const key = seriesKey(a.metric, a.labels);
+      const key = this.keyOf(a.metric, a.labels);
       let ring = this.series.get(key);
       if (ring === undefined) {
         if (this.series.size >= this.maxSeries) {
@@ -121,6 +123,18 @@ export class SeriesRings {
       if (tick - ring.lastTick >= this.capacity) this.series.delete(key);
     }
     this.ticks = tick + 1;
+  }
+
+  private keyOf(metric: string, labels: Labels): string {
+    let byLabels = this.keys.get(metric);
+    if (byLabels === undefined) {
+      // Bounded like the series: metric names come from the detector's fixed set and include list.
+      if (this.keys.size >= this.maxSeries) return seriesKey(metric, labels);
+      this.keys.set(metric, (byLabels = new WeakMap()));
+    }
+    let key = byLabels.get(labels);
+    if (key === undefined) byLabels.set(labels, (key = seriesKey(metric, labels)));
+    return key;
   }
 
   has(key: string): boolean {

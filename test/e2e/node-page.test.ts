@@ -209,6 +209,34 @@ describe('the node page in Chromium against a real agent', () => {
     }
   });
 
+  it('does not grow while left open: same element count and no heap growth over 15 polls', async () => {
+    const context = await browser!.newContext();
+    try {
+      const { page, problems } = await watchedPage(context);
+      await page.goto(`${agent!.url}/`, { waitUntil: 'load' });
+      await page.locator('#anomalies button').first().waitFor();
+      const cdp = await context.newCDPSession(page);
+      const polls = async () => Number(await page.getAttribute('body', 'data-ticks'));
+      /** After the next poll has rendered: the element count and the JS heap after a full GC. */
+      const measure = async () => {
+        const at = await polls();
+        await until('the next poll', async () => (await polls()) > at);
+        await cdp.send('HeapProfiler.collectGarbage');
+        const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+        return { elements: await page.evaluate<number>("document.getElementsByTagName('*').length"), heap: heap.usedSize };
+      };
+      await measure();
+      const first = await measure();
+      for (let i = 0; i < 13; i++) await measure();
+      const last = await measure();
+      expect(last.elements).toBe(first.elements);
+      expect(last.heap - first.heap, `heap ${first.heap} → ${last.heap}`).toBeLessThan(256 * 1024);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('says clearly when the agent stops answering', async () => {
     const context = await browser!.newContext();
     try {
