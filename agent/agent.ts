@@ -256,15 +256,26 @@ export class Agent {
       sendSpan.end();
       this.lastSnapshot = snapshot;
       const seconds = (performance.now() - t0) / 1000;
-      this.nodePage?.update(output, this.collectors.map(({ name, outcome: o }) => ({
-          name,
-          success: o.success,
-          durationSeconds: o.durationSeconds,
-          ...(o.lastError !== undefined ? { lastError: o.lastError, lastErrorAt: o.lastErrorAt } : {}),
-        })), seconds);
+      this.updateNodePage(output, seconds);
       this.telemetry.tickDuration.record(seconds);
     } finally {
       tickSpan.end();
+    }
+  }
+
+  /** Hands the tick to the node page; a failure there is logged and never fails the tick. */
+  private updateNodePage(output: TickOutput, tickSeconds: number): void {
+    if (this.nodePage === undefined) return;
+    try {
+      const collectors = this.collectors.map(({ name, outcome: o }) => ({
+        name,
+        success: o.success,
+        durationSeconds: o.durationSeconds,
+        ...(o.lastError !== undefined ? { lastError: o.lastError, lastErrorAt: o.lastErrorAt } : {}),
+      }));
+      this.nodePage.update(output, collectors, tickSeconds);
+    } catch (err) {
+      logFailure(this.logger, 'error', ErrorCode.TICK_FAILED, err, 'the node page could not take this tick');
     }
   }
 

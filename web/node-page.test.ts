@@ -61,4 +61,29 @@ describe('NodePageService', () => {
     const byName = Object.fromEntries(s.samples().filter((x) => x.name.startsWith('vigil_node_page')).map((x) => [x.name, x.value]));
     expect(byName).toEqual({ vigil_node_page_series: 1, vigil_node_page_ring_bytes: 60 * 8 + 60 * 9, vigil_node_page_series_dropped_total: 0 });
   });
+
+  it('reads PostgreSQL targets, detector state and collector health from the tick', () => {
+    const s = new NodePageService(config, info);
+    const g = (name: string, labels: Record<string, string>, value: number) => ({ name, labels, value, kind: 'gauge' as const });
+    const samples = [
+      g('vigil_detector_up', {}, 1),
+      g('vigil_detector_series', { state: 'warming_up' }, 3),
+      g('pg_up', { target: 'primary' }, 1),
+      g('pg_replication_is_replica', { target: 'primary' }, 0),
+      g('vigil_pg_replication_standbys_connected', { target: 'primary' }, 1),
+      g('vigil_pg_replication_standbys_expected', { target: 'primary' }, 2),
+      g('pg_up', { target: 'standby' }, 1),
+      g('pg_replication_is_replica', { target: 'standby' }, 1),
+      g('pg_replication_lag_seconds', { target: 'standby' }, 4.5),
+      g('vigil_pg_wal_receiver_up', { target: 'standby' }, 0),
+    ];
+    s.update({ ...tickOf({ timestamp: 1000, samples }) }, [{ name: 'cpu', success: false, durationSeconds: 0.002, lastError: 'timed out after 5000 ms', lastErrorAt: 900 }], 0.01);
+    const data = (JSON.parse(s.handle('/api/v1/status', '', 1000)!.body) as { data: Record<string, unknown> }).data;
+    expect(data.detector).toEqual({ state: 'up', monitoredSeries: 0, anomalousSeries: 0, warmingUpSeries: 3 });
+    expect(data.postgres).toEqual([
+      { target: 'primary', up: true, role: 'primary', standbysConnected: 1, standbysExpected: 2 },
+      { target: 'standby', up: true, role: 'standby', lagSeconds: 4.5, receiverUp: false },
+    ]);
+    expect(data.collectors).toEqual([{ name: 'cpu', success: false, durationSeconds: 0.002, lastError: 'timed out after 5000 ms', lastErrorAt: 900 }]);
+  });
 });

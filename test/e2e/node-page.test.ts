@@ -209,7 +209,7 @@ describe('the node page in Chromium against a real agent', () => {
     }
   });
 
-  it('does not grow while left open: same element count and no heap growth over 15 polls', async () => {
+  it('does not grow or shift while left open: same element count, no heap growth, no layout shift over 15 polls', async () => {
     const context = await browser!.newContext();
     try {
       const { page, problems } = await watchedPage(context);
@@ -226,10 +226,13 @@ describe('the node page in Chromium against a real agent', () => {
         return { elements: await page.evaluate<number>("document.getElementsByTagName('*').length"), heap: heap.usedSize };
       };
       await measure();
+      // Layout shifts from here on (after the first render): updates must not move anything.
+      await page.evaluate(`window.shifts = 0; new PerformanceObserver((l) => l.getEntries().forEach((e) => { if (!e.hadRecentInput) window.shifts += e.value; })).observe({ type: 'layout-shift' });`);
       const first = await measure();
       for (let i = 0; i < 13; i++) await measure();
       const last = await measure();
       expect(last.elements).toBe(first.elements);
+      expect(await page.evaluate<number>('window.shifts'), 'layout shift caused by updates').toBe(0);
       expect(last.heap - first.heap, `heap ${first.heap} → ${last.heap}`).toBeLessThan(256 * 1024);
       expect(problems).toEqual([]);
     } finally {
