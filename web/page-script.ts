@@ -13,6 +13,9 @@ export const PAGE_SCRIPT = String.raw`(function () {
   var openKey = null;
   var openRange = '1h';
   var bySeriesKey = {};
+  /** The agent's clock minus ours, and its last tick: the header's tick age keeps counting between polls and while the agent is silent. */
+  var skew = 0;
+  var lastTickAt = null;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -70,11 +73,17 @@ export const PAGE_SCRIPT = String.raw`(function () {
     $('f-version').textContent = n.version;
     $('f-uptime').textContent = fmtAge(n.uptimeSeconds);
     $('f-interval').textContent = n.intervalSeconds + 's';
-    $('f-tick').textContent = n.lastTickAgeSeconds === null ? 'none yet' : fmtAge(n.lastTickAgeSeconds) + ' ago';
+    skew = n.now - Date.now();
+    lastTickAt = n.lastTickAt;
+    showTickAge();
     var d = st.detector;
     $('f-detector').textContent = d.state + ' (' + d.anomalousSeries + ' of ' + d.monitoredSeries + ' series anomalous' + (d.warmingUpSeries > 0 ? ', ' + d.warmingUpSeries + ' warming up' : '') + ')';
     $('f-alerting').textContent = st.alerting.firing + ' firing, ' + st.alerting.pending + ' pending';
     document.title = (st.alerting.firing > 0 ? '(' + st.alerting.firing + ') ' : '') + n.name + ' · Vigil';
+  }
+
+  function showTickAge() {
+    $('f-tick').textContent = lastTickAt === null ? 'none yet' : fmtAge((Date.now() + skew - lastTickAt) / 1000) + ' ago';
   }
 
   function alertItem(a, now) {
@@ -301,7 +310,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
 
   refresh();
   setInterval(refresh, intervalMs);
-  setInterval(function () { if (failing) setBanner(Date.now()); }, 1000);
+  setInterval(function () { showTickAge(); if (failing) setBanner(Date.now()); }, 1000);
 })();`;
 
 /**

@@ -15,6 +15,7 @@ header { padding: 12px 16px; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0; font-size: 1.35rem; overflow-wrap: anywhere; }
 .facts { display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 6px 0 0; padding: 0; list-style: none; color: var(--muted); font-size: .9rem; }
 .facts b { color: var(--fg); font-weight: 600; }
+#f-uptime, #f-tick { display: inline-block; min-width: 5.5em; }
 #banner { min-height: 2.6rem; margin: 0; padding: 8px 16px; font-weight: 600; }
 #banner.down { background: var(--crit); color: #fff; }
 #banner.ok { color: var(--muted); font-weight: 400; }

@@ -251,6 +251,8 @@ describe('the node page in Chromium against a real agent', () => {
       const banner = page.locator('#banner.down');
       await banner.waitFor({ timeout: 20_000 });
       expect(await banner.textContent()).toMatch(/^The agent is not answering: last answer \d+s ago/);
+      // The last tick's age keeps counting while the agent is silent.
+      await until('the tick age to grow', async () => /^([3-9]|\d\d+)s ago$/.test((await page.locator('#f-tick').textContent()) ?? ''));
       await page.screenshot({ path: path.join(ARTIFACTS, 'agent-down.png') });
     } finally {
       await context.close();
