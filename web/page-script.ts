@@ -5,7 +5,11 @@
 export const PAGE_SCRIPT = String.raw`(function () {
   'use strict';
   var body = document.body;
-  var intervalMs = Math.max(1000, Number(body.getAttribute('data-interval-ms')) || 10000);
+  var tickMs = Number(body.getAttribute('data-interval-ms')) || 10000;
+  /** Polls follow the agent's ticks, but never more than once a second; a silent agent is retried every few seconds. */
+  var intervalMs = Math.max(1000, tickMs);
+  var retryMs = Math.min(intervalMs, 5000);
+  var lastTickDurationMs = 0;
   var SVGNS = 'http://www.w3.org/2000/svg';
   var lastOk = Date.now();
   var failing = false;
@@ -75,6 +79,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     $('f-interval').textContent = n.intervalSeconds + 's';
     skew = n.now - Date.now();
     lastTickAt = n.lastTickAt;
+    lastTickDurationMs = n.lastTickDurationSeconds * 1000;
     showTickAge();
     var d = st.detector;
     $('f-detector').textContent = d.state + ' (' + d.anomalousSeries + ' of ' + d.monitoredSeries + ' series anomalous' + (d.warmingUpSeries > 0 ? ', ' + d.warmingUpSeries + ' warming up' : '') + ')';
@@ -269,10 +274,10 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var b = $('banner');
     if (failing) {
       b.className = 'down';
-      b.textContent = 'The agent is not answering: last answer ' + fmtAge((now - lastOk) / 1000) + ' ago, at ' + fmtTime(lastOk) + '. What you see is from then; retrying every ' + intervalMs / 1000 + 's.';
+      b.textContent = 'The agent is not answering: last answer ' + fmtAge((now - lastOk) / 1000) + ' ago, at ' + fmtTime(lastOk) + '. What you see is from then; retrying every ' + retryMs / 1000 + 's.';
     } else {
       b.className = 'ok';
-      b.textContent = 'Live: updated at ' + fmtTime(lastOk) + ', every ' + intervalMs / 1000 + 's.';
+      b.textContent = 'Live: updated at ' + fmtTime(lastOk) + (tickMs >= 1000 ? ', after every tick (' + tickMs / 1000 + 's).' : ', every second.');
     }
   }
 
@@ -293,7 +298,16 @@ export const PAGE_SCRIPT = String.raw`(function () {
     }, function () {
       failing = true;
       setBanner(Date.now());
-    }).then(function () { inFlight = false; });
+    }).then(function () { inFlight = false; setTimeout(refresh, nextDelay()); });
+  }
+
+  /** Until just after the agent's next tick is done (its own clock), at least 1 s, at most a tick and a second. */
+  function nextDelay() {
+    if (failing) return retryMs;
+    if (lastTickAt === null) return 1000;
+    var due = lastTickAt + tickMs + lastTickDurationMs + 200 - (Date.now() + skew);
+    if (due < 0) due = tickMs - (-due % tickMs);
+    return Math.max(1000, Math.min(due, intervalMs + 1000));
   }
 
   var rangeButtons = document.querySelectorAll('.ranges button');
@@ -309,7 +323,6 @@ export const PAGE_SCRIPT = String.raw`(function () {
   });
 
   refresh();
-  setInterval(refresh, intervalMs);
   setInterval(function () { showTickAge(); if (failing) setBanner(Date.now()); }, 1000);
 })();`;
 

@@ -111,6 +111,22 @@ describe('the node page in Chromium against a real agent', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet/i);
   });
 
+  it('answers bad input with a clear 4xx, and serves the API read-only', async () => {
+    const status = async (pathAndQuery: string, init?: RequestInit) => (await fetch(`${agent!.url}${pathAndQuery}`, init)).status;
+    expect(await status('/api/v1/series?key=no_such_series')).toBe(404);
+    expect(await status('/api/v1/series?key=node_load1&range=1000y')).toBe(400);
+    expect(await status('/api/v1/anomalies?limit=-5')).toBe(400);
+    expect(await status(`/api/v1/series?key=${'x'.repeat(5000)}`)).toBe(414);
+    // 100 KB of query string: refused by the HTTP parser itself (request header fields too large).
+    expect(await status(`/api/v1/series?key=${'x'.repeat(100 * 1024)}`)).toBe(431);
+    expect(await status('/api/v1/status', { method: 'POST', body: '{}' })).toBe(405);
+    expect(await status('/', { method: 'DELETE' })).toBe(405);
+    const head = await fetch(`${agent!.url}/api/v1/status`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const bad = (await (await fetch(`${agent!.url}/api/v1/series?key=node_load1&range=1000y`)).json()) as Record<string, unknown>;
+    expect(bad).toEqual({ status: 'error', errorType: 'bad_data', error: 'range must be one of 15m, 1h, 6h' });
+  });
+
   it('shows the firing alert with a working runbook link and the jumping series first; updates without reload; the chart opens from the keyboard', async () => {
     await until('node_load1 scored', async () => (await anomalies()).some((s) => s.key === 'node_load1' && s.current), { timeoutMs: 60_000 });
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
