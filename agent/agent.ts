@@ -31,6 +31,8 @@ import { VERSION } from '../core/version.ts';
 import { logFailure } from '../core/log-failure.ts';
 import { withTimeout } from '../core/with-timeout.ts';
 import { stateWrites } from '../core/state-writes.ts';
+import { NODE_PAGE_METRICS, NodePageService } from '../web/node-page.ts';
+import { RUNBOOK_STATE_SLOT } from '../alerts/runbooks/render.ts';
 
 export interface AgentOptions {
   readonly config: Config;
@@ -94,6 +96,8 @@ export class Agent {
   private readonly buildLabels = Object.freeze({ version: VERSION });
   private ticks = 0;
   private lastSnapshot: Snapshot | undefined;
+  /** GET / and /api/v1/{status,anomalies,series}; undefined when nodePage.enabled is false. */
+  private readonly nodePage: NodePageService | undefined;
 
   private constructor(opts: AgentOptions, parts: AgentParts) {
     this.config = opts.config;
@@ -101,13 +105,36 @@ export class Agent {
     this.now = opts.now ?? Date.now;
     ({ collectors: this.collectors, prometheus: this.prometheus, sinks: this.sinks, telemetry: this.telemetry } = parts);
     ({ detector: this.detector, alerting: this.alerting, stageContext: this.stageContext, abort: this.abort } = parts);
+    this.nodePage = this.config.nodePage.enabled
+      ? new NodePageService(this.config.nodePage, {
+          nodeName: this.stageContext.nodeName,
+          version: VERSION,
+          startedAt: this.now(),
+          intervalMs: durationMs(this.config.interval),
+          detectorEnabled: this.config.detector.enabled,
+          hasRunbook: (name) => this.alerting.runbookHtml(name) !== undefined,
+        })
+      : undefined;
+    if (this.nodePage?.telemetryProblem !== undefined) {
+      logFailure(this.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, this.nodePage.telemetryProblem, 'the node page is served without Faro telemetry');
+    }
+    const nodePage = this.nodePage;
     this.server = new AgentServer({
       prometheus: this.prometheus,
       ready: () => this.lastSnapshot !== undefined,
       logger: this.logger,
       alertsApi: () => this.alerting.alertsApi(),
-      runbookHtml: (name) => this.alerting.runbookHtml(name),
-      faroCollect: (body) => this.alerting.faroCollect(body),
+      runbookHtml: (name) => {
+        const html = this.alerting.runbookHtml(name);
+        // The alert's state on this node, filled per request (the page is otherwise rendered once).
+        return html !== undefined && nodePage !== undefined ? html.replace(RUNBOOK_STATE_SLOT, nodePage.runbookState(name, this.now())) : html;
+      },
+      faroCollect: (body) => {
+        const ok = this.alerting.faroCollect(body);
+        if (ok) nodePage?.faroCollect(body);
+        return ok;
+      },
+      ...(nodePage !== undefined ? { nodePage: (path: string, query: string) => nodePage.handle(path, query, this.now()) } : {}),
     });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.tick(), () =>
       this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
@@ -162,6 +189,7 @@ export class Agent {
       return alerting;
     }
     for (const specs of [detector.metrics, alerting.stage.metrics, ...sinks.map((s) => s.metrics ?? [])]) catalog.add(specs);
+    if (config.nodePage.enabled) catalog.add(NODE_PAGE_METRICS);
     const parts: AgentParts = { collectors, prometheus, sinks, telemetry, detector, alerting: alerting.stage, stageContext, abort };
     return { ok: true, agent: new Agent(opts, parts) };
   }
@@ -210,6 +238,7 @@ export class Agent {
         samples.push(s);
       }
       for (const sink of this.sinks) for (const s of sink.selfSamples?.() ?? []) samples.push(s);
+      for (const s of this.nodePage?.samples() ?? []) samples.push(s);
       const collected: Snapshot = Object.freeze({ timestamp, samples });
       // Each later stage sees what came before it: the rules see the detector's scores too.
       const detectSpan = tracer.startSpan('detect', { attributes: { 'vigil.samples': samples.length } }, parent);
@@ -229,9 +258,27 @@ export class Agent {
       }
       sendSpan.end();
       this.lastSnapshot = snapshot;
-      this.telemetry.tickDuration.record((performance.now() - t0) / 1000);
+      const seconds = (performance.now() - t0) / 1000;
+      this.updateNodePage(output, seconds);
+      this.telemetry.tickDuration.record(seconds);
     } finally {
       tickSpan.end();
+    }
+  }
+
+  /** Hands the tick to the node page; a failure there is logged and never fails the tick. */
+  private updateNodePage(output: TickOutput, tickSeconds: number): void {
+    if (this.nodePage === undefined) return;
+    try {
+      const collectors = this.collectors.map(({ name, outcome: o }) => ({
+        name,
+        success: o.success,
+        durationSeconds: o.durationSeconds,
+        ...(o.lastError !== undefined ? { lastError: o.lastError, lastErrorAt: o.lastErrorAt } : {}),
+      }));
+      this.nodePage.update(output, collectors, tickSeconds);
+    } catch (err) {
+      logFailure(this.logger, 'error', ErrorCode.TICK_FAILED, err, 'the node page could not take this tick');
     }
   }
 

@@ -70,6 +70,8 @@ export async function collectAll(collectors: readonly RunningCollector[], timeou
     if (r.status === 'fulfilled') {
       for (const s of r.value) samples.push(s);
     } else {
+      rc.outcome.lastError = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      rc.outcome.lastErrorAt = Date.now();
       logFailure(logger, 'warn', ErrorCode.COLLECTOR_FAILED, r.reason, 'collector failed', { collector: rc.name });
     }
   });

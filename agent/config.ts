@@ -19,6 +19,7 @@ import { type AlertingConfig } from '../alerts/config.ts';
 import { type AlertmanagerSinkConfig } from '../sinks/alertmanager/options.ts';
 import { type OtlpConfig } from '../sinks/otlp/options.ts';
 import { type KafkaConfig } from '../sinks/kafka/options.ts';
+import { nodePageOptions } from '../web/options.ts';
 
 /** "host:port" or "[v6]:port"; an empty host means every interface. */
 export function parseListen(text: string): { host: string; port: number } | undefined {
@@ -110,6 +111,8 @@ const configSchema = z.strictObject({
     })
     .prefault({}),
   collectors: collectorsSchema(),
+  /** The node page (GET /) and its JSON endpoints. */
+  nodePage: nodePageOptions.prefault({}),
   // postgres, detector, alerting, sinks: built from the registries.
   ...(components as {
     postgres: z.ZodType<PostgresOptions>;

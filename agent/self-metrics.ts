@@ -19,6 +19,10 @@ export interface CollectorOutcome {
   success: boolean;
   durationSeconds: number;
   parseErrorsTotal: number;
+  /** The message of the latest failure (kept after recovery; the node page shows it). */
+  lastError?: string;
+  /** ms since the epoch of the latest failure. */
+  lastErrorAt?: number;
 }
 
 export function selfSamples(

@@ -1,5 +1,6 @@
 // The agent's HTTP endpoints: /metrics, /healthz (alive), /readyz (first tick done), and an index;
-// with the alerting stage, /api/v1/alerts, /runbooks/<name> and POST /faro/collect (runbook views).
+// with the alerting stage, /api/v1/alerts, /runbooks/<name> and POST /faro/collect (runbook views);
+// with the node page (web/), GET / and /api/v1/{status,anomalies,series}.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -18,6 +19,8 @@ export interface ServerDeps {
   readonly runbookHtml?: (alertName: string) => string | undefined;
   /** A Faro payload POSTed by a runbook page; false when it is not one (answered 400). */
   readonly faroCollect?: (body: unknown) => boolean;
+  /** GET / (the node page) and its JSON endpoints; undefined for paths it does not serve. `query` is the raw text after "?". */
+  readonly nodePage?: (path: string, query: string) => { status: number; headers: Readonly<Record<string, string>>; body: string } | undefined;
 }
 
 const INDEX = `<!doctype html><html><head><title>Vigil</title></head><body><h1>Vigil</h1>
@@ -65,13 +68,20 @@ export class AgentServer {
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
-    const url = (req.url ?? '/').split('?')[0];
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const url = q < 0 ? raw : raw.slice(0, q);
     if (url === FARO_COLLECT_PATH && this.deps.faroCollect) {
       this.faroCollect(req, res, this.deps.faroCollect);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const page = this.deps.nodePage?.(url, q < 0 ? '' : raw.slice(q + 1));
+    if (page !== undefined) {
+      res.writeHead(page.status, page.headers).end(page.body);
       return;
     }
     switch (url) {

@@ -10,11 +10,12 @@ import { pgReplicationSection } from './pgreplication.ts';
 import { promqlSection } from './promql.ts';
 import { alertingSection } from './alerting.ts';
 import { sinksSection } from './sinks.ts';
+import { nodePageSection } from './node-page.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
 /** Sections in the order they appear in BENCHMARKS.md; new ones (PostgreSQL, detector, Kafka) go here. */
-const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection, detectorSection, promqlSection, alertingSection, sinksSection];
+const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection, detectorSection, promqlSection, alertingSection, sinksSection, nodePageSection];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

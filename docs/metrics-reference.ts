@@ -9,12 +9,14 @@ import { RUNBOOK_VIEW_METRICS } from '../alerts/runbooks/views.ts';
 import { detectorList } from '../detectors/registry.ts';
 import { INFERENCE_HISTOGRAM } from '../detectors/scoring/metrics.ts';
 import { sinkList } from '../sinks/registry.ts';
+import { NODE_PAGE_METRICS } from '../web/node-page.ts';
 
 /** The families of the stages after collection, by the component (or stage) that emits them. */
 export const STAGE_METRIC_GROUPS: ReadonlyArray<{ readonly title: string; readonly owner: string; readonly metrics: readonly MetricSpec[] }> = [
   ...detectorList.map((d) => ({ title: `Detector \`${d.name}\` (options at \`${d.configKey}\`)`, owner: 'detector', metrics: d.metrics })),
   { title: 'Alert rules (only when rules are loaded)', owner: 'alerting', metrics: [...RULE_METRICS, ...HISTORY_METRICS] },
   { title: 'Runbook page views', owner: 'alerting', metrics: RUNBOOK_VIEW_METRICS },
+  { title: 'Node page (GET /; emitted while `nodePage.enabled`)', owner: 'web', metrics: NODE_PAGE_METRICS },
   ...sinkList.map((f) => ({ title: `Sink \`${f.name}\` (options at \`${f.configKey}\`; emitted while it is enabled)`, owner: 'sink', metrics: f.metrics })),
 ];
 

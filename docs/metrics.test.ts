@@ -33,7 +33,7 @@ describe('metric declarations', () => {
       if (m.owner === 'self') expect(m.name).toMatch(/^(vigil_|node_scrape_collector_)/);
       // Prometheus' own names for alert series, so queries over ALERTS work unchanged.
       else if (m.owner === 'alerting') expect(m.name).toMatch(/^(ALERTS|ALERTS_FOR_STATE|vigil_)$|^vigil_/);
-      else if (m.owner === 'detector' || m.owner === 'sink') expect(m.name).toMatch(/^vigil_/);
+      else if (m.owner === 'detector' || m.owner === 'sink' || m.owner === 'web') expect(m.name).toMatch(/^vigil_/);
       // PostgreSQL: postgres_exporter's names where the meaning is shared, vigil_pg_ otherwise.
       else if (m.owner === 'pgreplication') expect(m.name).toMatch(/^(pg_|vigil_pg_)/);
       else expect(m.name).toMatch(/^node_/);

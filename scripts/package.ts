@@ -27,7 +27,7 @@ export const STAMP = '.vigil-package.json';
  */
 const ASSETS = ['alerts/rules', 'alerts/runbooks', 'alerts/alertmanager', 'LICENSE', 'README.md'];
 /** Sources of the compiled JavaScript (tsconfig.build.json) and of the dependency tree. */
-const INPUTS = ['agent', 'collectors', 'sinks', 'detectors', 'alerts', 'detectors/lstm/models', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/package.ts'];
+const INPUTS = ['agent', 'collectors', 'sinks', 'detectors', 'alerts', 'web', 'detectors/lstm/models', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/package.ts'];
 /** The platform the image runs on; onnxruntime-node ships every platform in one npm package. */
 const PLATFORM = { os: 'linux', arch: 'x64' };
 /** Dependencies the image provides itself. */

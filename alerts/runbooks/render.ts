@@ -57,6 +57,7 @@ code { font: .9em/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace
 pre { background: rgba(127,127,127,.12); padding: .8rem; overflow-x: auto; border-radius: 4px; }
 pre code { background: none; padding: 0; }
 footer { margin-top: 3rem; font-size: .85rem; opacity: .7; }
+#alert-state { border-left: 4px solid #d33; padding: .1rem .9rem; background: rgba(127,127,127,.1); }
 `.trim();
 
 /**
@@ -138,6 +139,12 @@ export function runbookViewScriptProblem(): string | undefined {
   return scriptProblem;
 }
 
+/**
+ * Where the agent puts the alert's current state on this node and the link back to the node page
+ * (plain HTML, filled per request; a runbook served without an agent keeps the empty comment).
+ */
+export const RUNBOOK_STATE_SLOT = '<!--vigil:alert-state-->';
+
 /** A full HTML5 page for one runbook. `alertName` goes into the title (escaped). */
 export function renderRunbook(markdownText: string, alertName: string): string {
   const body = markdown.parse(markdownText) as string;
@@ -154,6 +161,7 @@ export function renderRunbook(markdownText: string, alertName: string): string {
 </head>
 <body data-alertname="${name}">
 <main>
+${RUNBOOK_STATE_SLOT}
 ${body}</main>
 <footer>Runbook for the Vigil alert ${name}.</footer>
 ${scriptTags}</body>
