@@ -7,6 +7,7 @@ import { loadavgCollector } from './loadavg/loadavg.ts';
 import { meminfoCollector } from './meminfo/meminfo.ts';
 import { netdevCollector } from './netdev/netdev.ts';
 import { osCollector } from './os/os.ts';
+import { pgbouncerCollector } from './pgbouncer/pgbouncer.ts';
 import { pgreplicationCollector } from './pgreplication/pgreplication.ts';
 import { pressureCollector } from './pressure/pressure.ts';
 import { statCollector } from './stat/stat.ts';
@@ -26,6 +27,7 @@ export const collectorFactories = [
   osCollector,
   timeCollector,
   pgreplicationCollector,
+  pgbouncerCollector,
 ] as const;
 
 /** The registry seen through the common contract (create's parameter is checked per entry above). */

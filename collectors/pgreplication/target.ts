@@ -63,7 +63,7 @@ export class TargetCollector {
     } catch (err) {
       const e = err instanceof TargetError ? err : new TargetError('unexpected failure');
       if (!e.skipped) this.errors++;
-      this.transition('down', e.message);
+      this.transition('down', e.message, e.code);
     }
     out.push(gauge(M.up, base, up));
     out.push(counter(M.scrapeErrors, base, this.errors));
@@ -74,11 +74,11 @@ export class TargetCollector {
     return this.connection.close();
   }
 
-  private transition(next: 'up' | 'down', reason?: string): void {
+  private transition(next: 'up' | 'down', reason?: string, code: ErrorCode = ErrorCode.PG_TARGET_DOWN): void {
     if (next === this.state) return;
     const prev = this.state;
     this.state = next;
-    if (next === 'down') logFailure(this.logger, 'warn', ErrorCode.PG_TARGET_DOWN, reason, 'PostgreSQL target down');
+    if (next === 'down') logFailure(this.logger, 'warn', code, reason, 'PostgreSQL target down');
     else if (prev === 'down') this.logger.info('PostgreSQL target up again');
     else this.logger.info({ role: this.role }, 'PostgreSQL target up');
   }
