@@ -32,6 +32,17 @@ export const M = {
   slotRetained: 'vigil_pg_replication_slot_retained_wal_bytes',
   slotSafeWal: 'vigil_pg_replication_slot_safe_wal_size_bytes',
   slotWalStatus: 'vigil_pg_replication_slot_wal_status',
+  archivingEnabled: 'vigil_pg_archiving_enabled',
+  archivedCount: 'vigil_pg_archive_archived_total',
+  failedCount: 'vigil_pg_archive_failed_total',
+  lastArchiveAge: 'pg_stat_archiver_last_archive_age',
+  lastFailedAge: 'vigil_pg_archive_last_failed_age_seconds',
+  archiveFailing: 'vigil_pg_archive_failing',
+  archiveReady: 'vigil_pg_archive_ready_files',
+  isPrimary: 'vigil_pg_is_primary',
+  timeline: 'vigil_pg_timeline_id',
+  startTime: 'pg_postmaster_start_time_seconds',
+  roleChanges: 'vigil_pg_role_changes_total',
 } as const;
 
 const g = (name: string, labels: readonly string[], help: string): MetricSpec => ({ name, help, kind: 'gauge', labels });
@@ -65,4 +76,15 @@ export const PG_METRICS: readonly MetricSpec[] = [
   g(M.slotRetained, SLOT_LABELS, 'WAL bytes the slot keeps from being removed (current WAL position - restart_lsn).'),
   g(M.slotSafeWal, SLOT_LABELS, 'Bytes that can still be written before the slot is in danger of losing WAL (absent without max_slot_wal_keep_size).'),
   g(M.slotWalStatus, [...SLOT_LABELS, 'wal_status'], 'The slot WAL status: 1 for the current one of reserved, extended, unreserved, lost.'),
+  g(M.archivingEnabled, T, 'Whether WAL archiving is active on the target: archive_mode on (on a primary) or always, 1 or 0.'),
+  { name: M.archivedCount, help: 'WAL files successfully archived (pg_stat_archiver.archived_count; postgres_exporter: pg_stat_archiver_archived_count).', kind: 'counter', labels: T },
+  { name: M.failedCount, help: 'Failed attempts to archive WAL files (pg_stat_archiver.failed_count; postgres_exporter: pg_stat_archiver_failed_count).', kind: 'counter', labels: T },
+  g(M.lastArchiveAge, T, 'postgres_exporter: Seconds since the last WAL file was successfully archived (absent before the first one).'),
+  g(M.lastFailedAge, T, 'Seconds since the last failed attempt to archive a WAL file (absent before the first one).'),
+  g(M.archiveFailing, T, 'Whether the last archiving attempt failed (last_failed_time after last_archived_time), 1 or 0.'),
+  g(M.archiveReady, T, 'WAL segments waiting to be archived (.ready files in pg_wal/archive_status; absent when the role may not call pg_ls_archive_statusdir()).'),
+  g(M.isPrimary, T, 'Whether the target is a primary (not in recovery), 1 or 0.'),
+  g(M.timeline, T, 'The timeline the target is on (a promotion starts a new one).'),
+  g(M.startTime, T, 'postgres_exporter: Time at which the postmaster started, in seconds since the epoch.'),
+  { name: M.roleChanges, help: 'Role changes seen by this agent: promotions (replica to primary) and demotions.', kind: 'counter', labels: T },
 ];
