@@ -39,8 +39,11 @@ export function archivingActive(mode: string, inRecovery: boolean): boolean {
   return mode === 'always' || (mode === 'on' && !inRecovery);
 }
 
-export function archiveSamples(row: ArchiveRow, inRecovery: boolean, labels: Labels, out: Sample[]): void {
-  out.push(gauge(M.archivingEnabled, labels, archivingActive(row.archive_mode, inRecovery) ? 1 : 0));
+export function archiveSamples(row: ArchiveRow, inRecovery: boolean, rpoSeconds: number, labels: Labels, out: Sample[]): void {
+  const active = archivingActive(row.archive_mode, inRecovery);
+  out.push(gauge(M.archivingEnabled, labels, active ? 1 : 0));
+  // Only where archiving runs, so the RPO rule compares against targets that archive.
+  if (active) out.push(gauge(M.rpo, labels, rpoSeconds));
   out.push(counter(M.archivedCount, labels, row.archived_count));
   out.push(counter(M.failedCount, labels, row.failed_count));
   // Absent until the first archived (or failed) segment since the statistics were reset.

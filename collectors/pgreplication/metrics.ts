@@ -43,6 +43,7 @@ export const M = {
   timeline: 'vigil_pg_timeline_id',
   startTime: 'pg_postmaster_start_time_seconds',
   roleChanges: 'vigil_pg_role_changes_total',
+  rpo: 'vigil_pg_archive_rpo_seconds',
 } as const;
 
 const g = (name: string, labels: readonly string[], help: string): MetricSpec => ({ name, help, kind: 'gauge', labels });
@@ -86,5 +87,6 @@ export const PG_METRICS: readonly MetricSpec[] = [
   g(M.isPrimary, T, 'Whether the target is a primary (not in recovery), 1 or 0.'),
   g(M.timeline, T, 'The timeline the target is on (a promotion starts a new one).'),
   g(M.startTime, T, 'postgres_exporter: Time at which the postmaster started, in seconds since the epoch.'),
+  g(M.rpo, T, 'The recovery point objective configured for the target (rpo), while archiving is active: the threshold of PostgresWALArchiveOlderThanRPO.'),
   { name: M.roleChanges, help: 'Role changes seen by this agent: promotions (replica to primary) and demotions.', kind: 'counter', labels: T },
 ];

@@ -10,6 +10,7 @@ import type { PostgresTarget } from './options.ts';
 import { LabelCache, SLOTS_SQL, STANDBYS_SQL, type SlotRow, type StandbyRow, primarySamples } from './primary.ts';
 import { ROLE_AND_REPLICA_SQL, type ReplicaMemory, type RoleRow, replicaSamples } from './replica.ts';
 import { logFailure } from '../../core/log-failure.ts';
+import { durationMs } from '../../core/duration.ts';
 import { ARCHIVE_SQL, type ArchiveRow, archiveSamples } from './archive.ts';
 
 /** The three statements of a tick, sent together (simple query protocol, one round trip). */
@@ -20,6 +21,7 @@ type State = 'unknown' | 'up' | 'down';
 export class TargetCollector {
   readonly name: string;
   private readonly expected: number | undefined;
+  private readonly rpoSeconds: number;
   private readonly connection: TargetConnection;
   private readonly logger: Logger;
   private readonly labels: LabelCache;
@@ -32,6 +34,7 @@ export class TargetCollector {
   constructor(target: PostgresTarget, logger: Logger, now: () => number) {
     this.name = target.name;
     this.expected = target.expectedReplicas;
+    this.rpoSeconds = durationMs(target.rpo) / 1000;
     const spec = connectionSpec(target);
     this.connection = new TargetConnection(spec, now);
     // Where, never how: host, port, database and user are not secret; the DSN and password are.
@@ -60,7 +63,7 @@ export class TargetCollector {
         if (duplicates > 0) this.logger.debug({ duplicates }, 'standbys with identical labels skipped');
       }
       const archiveRow = archive?.rows[0] as ArchiveRow | undefined;
-      if (archiveRow !== undefined) archiveSamples(archiveRow, row.in_recovery, base, out);
+      if (archiveRow !== undefined) archiveSamples(archiveRow, row.in_recovery, this.rpoSeconds, base, out);
       this.noteRole(row.in_recovery ? 'replica' : 'primary', archiveRow?.timeline ?? undefined);
       up = 1;
       this.transition('up');
