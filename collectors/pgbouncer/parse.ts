@@ -6,8 +6,11 @@ import { CONFIG_KEYS, type ColumnMetric, DATABASE_COLUMNS, DATABASE_LABELS, M, P
 
 export type Row = Readonly<Record<string, string | null | undefined>>;
 
-/** The commands of a tick, sent one query each on the one connection. */
-export const COMMANDS = ['SHOW POOLS', 'SHOW STATS', 'SHOW DATABASES', 'SHOW LISTS', 'SHOW CONFIG', 'SHOW VERSION'] as const;
+/** The commands of every tick, sent one query each on the one connection. */
+export const LIVE_COMMANDS = ['SHOW POOLS', 'SHOW STATS', 'SHOW DATABASES', 'SHOW LISTS'] as const;
+/** Settings and version: read on each (re)connect and every CONFIG_EVERY ticks, kept in between. */
+export const SETTINGS_COMMANDS = ['SHOW CONFIG', 'SHOW VERSION'] as const;
+export const COMMANDS = [...LIVE_COMMANDS, ...SETTINGS_COMMANDS] as const;
 
 export interface ParseResult {
   /** "SHOW POOLS.cl_waiting"-style names of the columns Vigil reads that the answer did not have. */

@@ -171,8 +171,11 @@ export class TargetConnection {
     }
     try {
       if (typeof sql !== 'string') {
-        // PgBouncer's admin console takes one command per query: queued on the one connection.
-        return await Promise.all(sql.map((text) => client.query({ text, types: TEXT_TYPES }) as Promise<pg.QueryResult>));
+        // PgBouncer's admin console takes one command per query: one after the other on the one
+        // connection (pg 9 drops queuing concurrent queries on a client).
+        const results: pg.QueryResult[] = [];
+        for (const text of sql) results.push((await client.query({ text, types: TEXT_TYPES })) as pg.QueryResult);
+        return results;
       }
       const res = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
       return Array.isArray(res) ? res : [res];
