@@ -14,6 +14,7 @@ import { duration } from '../core/duration.ts';
 import { ErrorCode, type UserError } from '../core/errors.ts';
 import { LOG_LEVELS } from './logger.ts';
 import { type PostgresOptions } from '../collectors/pgreplication/options.ts';
+import { type PgBouncerOptions } from '../collectors/pgbouncer/options.ts';
 import { type DetectorConfig } from '../detectors/config.ts';
 import { type AlertingConfig } from '../alerts/config.ts';
 import { type AlertmanagerSinkConfig } from '../sinks/alertmanager/options.ts';
@@ -116,6 +117,7 @@ const configSchema = z.strictObject({
   // postgres, detector, alerting, sinks: built from the registries.
   ...(components as {
     postgres: z.ZodType<PostgresOptions>;
+    pgbouncer: z.ZodType<PgBouncerOptions>;
     detector: z.ZodType<DetectorConfig>;
     alerting: z.ZodType<AlertingConfig & AlertmanagerSinkConfig>;
     sinks: z.ZodType<{ otlp: OtlpConfig; kafka: KafkaConfig }>;

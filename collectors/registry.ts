@@ -7,6 +7,7 @@ import { loadavgCollector } from './loadavg/loadavg.ts';
 import { meminfoCollector } from './meminfo/meminfo.ts';
 import { netdevCollector } from './netdev/netdev.ts';
 import { osCollector } from './os/os.ts';
+import { pgbouncerCollector } from './pgbouncer/pgbouncer.ts';
 import { pgreplicationCollector } from './pgreplication/pgreplication.ts';
 import { pressureCollector } from './pressure/pressure.ts';
 import { statCollector } from './stat/stat.ts';
@@ -26,4 +27,5 @@ export const collectorList: readonly CollectorFactory<object>[] = [
   osCollector,
   timeCollector,
   pgreplicationCollector,
+  pgbouncerCollector,
 ];

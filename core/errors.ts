@@ -28,6 +28,12 @@ export const ErrorCode = {
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
   /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */
   PG_TARGET_DOWN: 'VIGIL_ERR_PG_TARGET_DOWN',
+  /** A PgBouncer admin console could not be connected to (refused user, wrong password, down) or queried, or hung. */
+  PGBOUNCER_TARGET_DOWN: 'VIGIL_ERR_PGBOUNCER_TARGET_DOWN',
+  /** A PgBouncer SHOW command answered without columns Vigil reads (another PgBouncer version): those series are left out. */
+  PGBOUNCER_COLUMNS_MISSING: 'VIGIL_ERR_PGBOUNCER_COLUMNS_MISSING',
+  /** A PgBouncer configured under postgres.targets, or a PostgreSQL server under pgbouncer.targets. */
+  TARGET_KIND_MISMATCH: 'VIGIL_ERR_TARGET_KIND_MISMATCH',
   /** A detector model file is missing, unreadable, not ONNX, or not shaped [window, batch, 1] → [batch, 1]. */
   MODEL_INVALID: 'VIGIL_ERR_MODEL_INVALID',
   /** Training data (a CSV row, an .npz/.npy or .csv.gz file) could not be read; names the file and line. */

@@ -61,7 +61,7 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
     file: 'postgres-replication.json',
     uid: 'vigil-postgres-replication',
     title: 'Vigil / PostgreSQL replication',
-    description: 'Replica and primary views of PostgreSQL streaming replication, per target. pg_replication_lag_seconds is postgres_exporter-compatible; the vigil_pg_* signals do not read 0 when a replica has lost its primary.',
+    description: 'Replica and primary views of PostgreSQL streaming replication, per target, with roles and failovers, WAL archiving and PgBouncer pools. pg_replication_lag_seconds is postgres_exporter-compatible; the vigil_pg_* signals do not read 0 when a replica has lost its primary.',
     panels: [
       { title: 'Targets up', type: 'stat', unit: 'none', w: 8, targets: [['{{target}}', `pg_up{${SEL}}`]] },
       { title: 'WAL receiver streaming (replicas)', type: 'stat', unit: 'none', w: 8, targets: [['{{target}}', `vigil_pg_wal_receiver_up{${SEL}}`]] },
@@ -74,6 +74,23 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
       { title: 'Replication slots: retained WAL', unit: 'bytes', w: 12, targets: [['{{slot_name}} ({{target}})', `vigil_pg_replication_slot_retained_wal_bytes{${SEL}}`]] },
       { title: 'Replication slots active', type: 'stat', unit: 'none', w: 12, targets: [['{{slot_name}} ({{target}})', `vigil_pg_replication_slot_active{${SEL}}`]] },
       { title: 'Collection errors and duration', unit: 's', w: 12, targets: [['{{target}} duration', `vigil_pg_scrape_duration_seconds{${SEL}}`], ['{{target}} errors/s', `rate(vigil_pg_scrape_errors_total{${SEL}}[${RATE}])`]] },
+      // Roles and failover.
+      { title: 'Role (1 = primary)', type: 'stat', unit: 'none', w: 8, targets: [['{{target}}', `vigil_pg_is_primary{${SEL}}`]] },
+      { title: 'Timeline', type: 'stat', unit: 'none', w: 8, description: 'A promotion starts a new timeline.', targets: [['{{target}}', `vigil_pg_timeline_id{${SEL}}`]] },
+      { title: 'Role changes seen', type: 'stat', unit: 'none', w: 8, description: 'Promotions and demotions seen by the agent since it started.', targets: [['{{target}}', `vigil_pg_role_changes_total{${SEL}}`]] },
+      // WAL archiving (backups).
+      { title: 'WAL archiving: last archived age and RPO', unit: 's', w: 12, description: 'Age of the newest archived WAL segment against the target\'s rpo (only while archiving is active).', targets: [['{{target}} last archived', `pg_stat_archiver_last_archive_age{${SEL}}`], ['{{target}} RPO', `vigil_pg_archive_rpo_seconds{${SEL}}`]] },
+      { title: 'WAL archiving: segments waiting', unit: 'none', w: 12, targets: [['{{target}}', `vigil_pg_archive_ready_files{${SEL}}`]] },
+      { title: 'WAL archiving: archived and failed per minute', unit: 'none', w: 12, targets: [['{{target}} archived', `rate(vigil_pg_archive_archived_total{${SEL}}[${RATE}]) * 60`], ['{{target}} failed', `rate(vigil_pg_archive_failed_total{${SEL}}[${RATE}]) * 60`]] },
+      { title: 'WAL archiving: active / failing', type: 'stat', unit: 'none', w: 12, targets: [['{{target}} active', `vigil_pg_archiving_enabled{${SEL}}`], ['{{target}} failing', `vigil_pg_archive_failing{${SEL}}`]] },
+      // PgBouncer pools.
+      { title: 'PgBouncer up', type: 'stat', unit: 'none', w: 8, targets: [['{{target}}', `pgbouncer_up{${SEL}}`]] },
+      { title: 'PgBouncer client connections / max_client_conn', type: 'stat', unit: 'percentunit', w: 8, max: 1, targets: [['{{target}}', `vigil_pgbouncer_list_items{${SEL},list="used_clients"} / ignoring (list) pgbouncer_config_max_client_connections{${SEL}}`]] },
+      { title: 'PgBouncer longest client wait', type: 'stat', unit: 's', w: 8, targets: [['{{target}} {{database}}/{{user}}', `pgbouncer_pools_client_maxwait_seconds{${SEL}}`]] },
+      { title: 'PgBouncer pools: clients active and waiting', unit: 'none', w: 12, targets: [['{{target}} {{database}}/{{user}} active', `pgbouncer_pools_client_active_connections{${SEL}}`], ['{{target}} {{database}}/{{user}} waiting', `pgbouncer_pools_client_waiting_connections{${SEL}}`]] },
+      { title: 'PgBouncer pools: server connections', unit: 'none', w: 12, targets: [['{{target}} {{database}}/{{user}} active', `pgbouncer_pools_server_active_connections{${SEL}}`], ['{{target}} {{database}}/{{user}} idle', `pgbouncer_pools_server_idle_connections{${SEL}}`], ['{{target}} {{database}} pool size', `pgbouncer_databases_pool_size{${SEL}}`]] },
+      { title: 'PgBouncer queries and transactions per second', unit: 'ops', w: 12, targets: [['{{target}} {{database}} queries', `rate(pgbouncer_stats_queries_pooled_total{${SEL}}[${RATE}])`], ['{{target}} {{database}} transactions', `rate(pgbouncer_stats_sql_transactions_pooled_total{${SEL}}[${RATE}])`]] },
+      { title: 'PgBouncer client wait time per second', unit: 's', w: 12, description: 'Seconds clients spent waiting for a server connection, per second (0 when the pool keeps up).', targets: [['{{target}} {{database}}', `rate(pgbouncer_stats_client_wait_seconds_total{${SEL}}[${RATE}])`]] },
     ],
   },
   {

@@ -36,6 +36,8 @@ describe('metric declarations', () => {
       else if (m.owner === 'detector' || m.owner === 'sink' || m.owner === 'web') expect(m.name).toMatch(/^vigil_/);
       // PostgreSQL: postgres_exporter's names where the meaning is shared, vigil_pg_ otherwise.
       else if (m.owner === 'pgreplication') expect(m.name).toMatch(/^(pg_|vigil_pg_)/);
+      // PgBouncer: pgbouncer_exporter's names where it has the metric, vigil_pgbouncer_ otherwise.
+      else if (m.owner === 'pgbouncer') expect(m.name).toMatch(/^(pgbouncer_|vigil_pgbouncer_)/);
       else expect(m.name).toMatch(/^node_/);
     }
   });

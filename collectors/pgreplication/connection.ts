@@ -12,6 +12,7 @@ import { type SslMode, parseDsn } from './dsn.ts';
 import { DEFAULTS, type PostgresTarget } from './options.ts';
 import { sslOption, tlsFailureReason } from './tls.ts';
 import { withTimeout } from '../../core/with-timeout.ts';
+import { ErrorCode } from '../../core/errors.ts';
 
 /** Reconnect pacing: 0.5 s after the first failure, doubling, at most 30 s between attempts. */
 export const BACKOFF_INITIAL_MS = 500;
@@ -30,6 +31,11 @@ export interface ConnectionSpec {
   /** Read at each connect, so a rotated password is picked up on reconnect. */
   readonly passwordFile?: string;
   readonly timeoutMs: number;
+  /**
+   * PgBouncer's admin console: no `statement_timeout` startup parameter (PgBouncer refuses unknown
+   * ones), and every value handed back as the text PgBouncer sent.
+   */
+  readonly pgbouncer?: boolean;
 }
 
 /** Merges a target's DSN and keys; the config schema has already rejected a DSN that does not parse. */
@@ -55,13 +61,33 @@ export function connectionSpec(t: PostgresTarget): ConnectionSpec {
 export class TargetError extends Error {
   /** True when the attempt was not made (waiting out the backoff). */
   readonly skipped: boolean;
-  constructor(message: string, skipped = false) {
+  /** A more precise code than "down" (a PgBouncer configured as PostgreSQL, or the reverse). */
+  readonly code: ErrorCode | undefined;
+  constructor(message: string, skipped = false, code?: ErrorCode) {
     super(message);
     this.skipped = skipped;
+    this.code = code;
   }
 }
 
+/**
+ * A server of the other kind says so in its first answer: PgBouncer refuses the `statement_timeout`
+ * startup parameter PostgreSQL targets send; PostgreSQL has no `pgbouncer` database.
+ */
+function wrongKind(err: unknown, spec: ConnectionSpec): TargetError | undefined {
+  const msg = (err as Error | undefined)?.message ?? '';
+  if (spec.pgbouncer !== true && /unsupported startup parameter: statement_timeout/.test(msg)) {
+    return new TargetError('this is a PgBouncer, not a PostgreSQL server: configure it under pgbouncer.targets', false, ErrorCode.TARGET_KIND_MISMATCH);
+  }
+  if (spec.pgbouncer === true && ((err as { code?: unknown }).code === '3D000' || (err as { code?: unknown }).code === '42704')) {
+    return new TargetError('this is a PostgreSQL server, not a PgBouncer admin console: configure it under postgres.targets', false, ErrorCode.TARGET_KIND_MISMATCH);
+  }
+  return undefined;
+}
+
 const NO_SSL = /does not support SSL/i;
+/** Every column as the text the server sent (PgBouncer's counters are int8, beyond 2^53 in theory). */
+const TEXT_TYPES = { getTypeParser: () => (v: string) => v };
 
 export class TargetConnection {
   /** Everything secret this connection has seen: redacted from every message it lets out. */
@@ -87,9 +113,10 @@ export class TargetConnection {
 
   /**
    * Runs `sql` (simple protocol: several statements in one round trip) and returns one result per
-   * statement. Throws TargetError, never anything else.
+   * statement; a list of commands is sent one query each (PgBouncer's admin console), every value as
+   * text. Throws TargetError, never anything else.
    */
-  async run(sql: string): Promise<pg.QueryResult[]> {
+  async run(sql: string | readonly string[]): Promise<pg.QueryResult[]> {
     if (this.closed) throw new TargetError('collector stopped', true);
     // The previous attempt outlived its deadline and is still being torn down: do not stack another.
     if (this.inFlight !== undefined) throw new TargetError('previous attempt still running', true);
@@ -111,6 +138,8 @@ export class TargetConnection {
       return result.value;
     } catch (err) {
       if (err instanceof TargetError) throw err;
+      const kind = wrongKind(err, this.spec);
+      if (kind !== undefined) throw kind;
       const tls = tlsFailureReason(err, this.spec);
       throw new TargetError(tls !== undefined ? redact(tls, this.secrets) : redactError(err, this.secrets));
     }
@@ -124,7 +153,7 @@ export class TargetConnection {
     if (c !== undefined) await c.end().catch(() => undefined);
   }
 
-  private async attempt(sql: string): Promise<pg.QueryResult[]> {
+  private async attempt(sql: string | readonly string[]): Promise<pg.QueryResult[]> {
     let client = this.client;
     if (client === undefined) {
       try {
@@ -141,6 +170,13 @@ export class TargetConnection {
       this.client = client;
     }
     try {
+      if (typeof sql !== 'string') {
+        // PgBouncer's admin console takes one command per query: one after the other on the one
+        // connection (pg 9 drops queuing concurrent queries on a client).
+        const results: pg.QueryResult[] = [];
+        for (const text of sql) results.push((await client.query({ text, types: TEXT_TYPES })) as pg.QueryResult);
+        return results;
+      }
       const res = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
       return Array.isArray(res) ? res : [res];
     } catch (err) {
@@ -174,7 +210,7 @@ export class TargetConnection {
       password: () => this.password(),
       ssl,
       application_name: 'vigil',
-      statement_timeout: s.timeoutMs,
+      ...(s.pgbouncer === true ? {} : { statement_timeout: s.timeoutMs }),
       query_timeout: s.timeoutMs,
       connectionTimeoutMillis: s.timeoutMs,
       keepAlive: true,

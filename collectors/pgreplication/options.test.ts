@@ -32,7 +32,7 @@ describe('postgres config', () => {
   it('fills connection defaults for a target without a dsn', async () => {
     const r = await load('postgres:\n  targets:\n    - name: main\n      passwordFile: /run/secrets/pg\n      expectedReplicas: 2\n');
     expect(r.ok && r.config.postgres.targets).toEqual([
-      { name: 'main', host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', sslmode: 'prefer', passwordFile: '/run/secrets/pg', expectedReplicas: 2, timeout: '2s' },
+      { name: 'main', host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', sslmode: 'prefer', passwordFile: '/run/secrets/pg', expectedReplicas: 2, timeout: '2s', rpo: '15m' },
     ]);
   });
 
@@ -109,7 +109,7 @@ describe('DSN', () => {
   });
 
   it('merges a dsn with an env or file password: explicit ones win', () => {
-    const base = { name: 't', timeout: '2s', dsn: 'postgresql://mon:fromdsn@db1/app' };
+    const base = { name: 't', timeout: '2s', rpo: '15m', dsn: 'postgresql://mon:fromdsn@db1/app' };
     expect(connectionSpec(base)).toMatchObject({ host: 'db1', port: 5432, database: 'app', user: 'mon', password: 'fromdsn', sslmode: 'prefer', timeoutMs: 2000 });
     expect(connectionSpec({ ...base, password: 'fromenv' }).password).toBe('fromenv');
   });

@@ -23,6 +23,8 @@ const target = z
     sslrootcert: z.string().min(1).optional(),
     expectedReplicas: z.number().int().min(0).optional(),
     timeout: duration({ min: 10 }).default('2s'),
+    /** Recovery point objective: the longest time without an archived WAL segment (alert PostgresWALArchiveOlderThanRPO). */
+    rpo: duration({ min: 1000 }).default('15m'),
   })
   .superRefine((t, ctx) => {
     if (t.passwordFile !== undefined && t.passwordEnv !== undefined) {

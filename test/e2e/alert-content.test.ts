@@ -118,7 +118,9 @@ describe('default rule files', () => {
       'NodeFilesystemAlmostOutOfSpace', 'NodeFilesystemSpaceFillingUp', 'NodeFilesystemAlmostOutOfFiles', 'NodeMemoryHighUtilization',
       'NodeCPUHighUsage', 'NodeDiskIOSaturation', 'NodeNetworkReceiveErrs', 'NodeNetworkTransmitErrs', 'PostgresReplicationLagHigh',
       'PostgresReplicaNotStreaming', 'PostgresReplicationSlotRetainingWAL', 'PostgresStandbyMissing', 'PostgresDown',
-      'HostAnomalyDetected', 'VigilCollectorFailing',
+      'HostAnomalyDetected', 'VigilCollectorFailing', 'PostgresWALArchivingFailing', 'PostgresWALArchiveBacklogGrowing',
+      'PostgresWALArchiveOlderThanRPO', 'PostgresFailoverHappened', 'PostgresPromotedPrimaryWithoutStandbys', 'PgBouncerDown',
+      'PgBouncerClientsWaiting', 'PgBouncerClientConnectionsNearLimit',
     ]) {
       expect(alertNames).toContain(name);
     }

@@ -1,5 +1,6 @@
-// The Grafana dashboards against real data: a PostgreSQL primary and streaming replica, the agent
-// collecting host metrics and both PostgreSQL targets, and a real Prometheus scraping the agent with
+// The Grafana dashboards against real data: a PostgreSQL primary (archiving WAL) and streaming
+// replica and a PgBouncer in front of the primary, the agent collecting host metrics, both PostgreSQL
+// targets and the PgBouncer, and a real Prometheus scraping the agent with
 // a `node` target label (as the ServiceMonitor's relabeling adds). Every panel query, with the
 // dashboard variables replaced by the values their own variable queries return, must parse (the
 // Prometheus API) and return at least one series. Structure: committed JSON = dashboards/generate.ts
@@ -15,6 +16,8 @@ import { type AgentPeer, startAgent } from '../peers/agent.ts';
 import { settleAll } from '../peers/child.ts';
 import { MONITOR_USER, type PgPair, startPrimaryReplica } from '../peers/postgres.ts';
 import { type PrometheusPeer, startPrometheus } from '../peers/prometheus.ts';
+import { type PgBouncerPeer, startPgBouncer } from '../peers/pgbouncer.ts';
+import pg from 'pg';
 
 /**
  * Panels whose metrics are not there yet in a short run. The lead empties this list once they are:
@@ -48,6 +51,7 @@ interface Dashboard {
 const load = (file: string): Dashboard => JSON.parse(readFileSync(path.join(DASHBOARD_DIR, file), 'utf8')) as Dashboard;
 
 let pair: PgPair;
+let bouncer: PgBouncerPeer;
 let agent: AgentPeer;
 let prometheus: PrometheusPeer;
 let dir: string;
@@ -77,17 +81,26 @@ function substitute(expr: string, vars: Record<string, string>): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vigil-dashboards-e2e-'));
-  pair = await startPrimaryReplica();
+  // Archiving on (to nowhere: `true` succeeds), so the archiving panels have their series.
+  pair = await startPrimaryReplica({ extraConf: ['archive_mode = on', "archive_command = 'true'"] });
   writeFileSync(path.join(dir, 'pgpass'), `${pair.monitorPassword}\n`, { mode: 0o600 });
+  bouncer = await startPgBouncer({ upstreamPort: pair.primary.port, users: { vigil_stats: pair.monitorPassword, postgres: pair.monitorPassword }, statsUsers: ['vigil_stats'] });
   const target = (name: string, port: number) =>
     [`    - name: ${name}`, '      host: 127.0.0.1', `      port: ${port}`, `      user: ${MONITOR_USER}`, `      passwordFile: ${path.join(dir, 'pgpass')}`, '      sslmode: disable', ...(name === 'primary' ? ['      expectedReplicas: 1'] : [])].join('\n');
-  writeFileSync(path.join(dir, 'vigil.yml'), ['interval: 1s', 'postgres:', '  targets:', target('primary', pair.primary.port), target('replica', pair.replica.port), ''].join('\n'));
+  const pgbouncer = ['pgbouncer:', '  targets:', `    - { name: pgbouncer, host: 127.0.0.1, port: ${bouncer.port}, user: vigil_stats, passwordFile: ${path.join(dir, 'pgpass')}, sslmode: disable }`];
+  writeFileSync(path.join(dir, 'vigil.yml'), ['interval: 1s', 'postgres:', '  targets:', target('primary', pair.primary.port), target('replica', pair.replica.port), ...pgbouncer, ''].join('\n'));
   agent = await startAgent({ args: ['--config', path.join(dir, 'vigil.yml'), `--state-dir=${dir}`], timeoutMs: 60_000 });
   const starts = [startPrometheus([{ job: 'vigil', targets: [agent.url.replace('http://', '')], labels: { node: NODE } }]).then((p) => (prometheus = p))];
   await settleAll(starts);
-  // A replayed transaction, so the replica's replay timestamp exists.
+  // A replayed transaction, so the replica's replay timestamp exists; a WAL switch, so a segment is archived.
   await pair.primary.query('INSERT INTO ticks DEFAULT VALUES');
+  await pair.primary.query('SELECT pg_switch_wal()');
   await pair.waitCaughtUp();
+  // A transaction through PgBouncer, so its postgres pool and stats exist.
+  const app = new pg.Client({ host: '127.0.0.1', port: bouncer.port, user: 'postgres', password: pair.monitorPassword, database: 'postgres' });
+  await app.connect();
+  await app.query('SELECT 1');
+  await app.end();
   // Enough scrapes for rate() over the substituted 15s window.
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -100,6 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([agent?.stop(), prometheus?.stop()]);
+  await bouncer?.stop();
   await pair?.teardown();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });

@@ -9,6 +9,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
 command -v prometheus-postgres-exporter >/dev/null || need+=(prometheus-postgres-exporter)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer) # PgBouncer 1.18 (test/peers/pgbouncer.ts)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager) # with amtool
 command -v chromium >/dev/null || need+=(chromium)
 command -v bwrap >/dev/null || need+=(bubblewrap)

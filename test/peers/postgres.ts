@@ -12,7 +12,7 @@ import { freePort } from './child.ts';
 
 const run = promisify(execFile);
 
-const PG_BIN = process.env.VIGIL_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+export const PG_BIN = process.env.VIGIL_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** The monitoring role the tests give to Vigil and postgres_exporter: not a superuser, only pg_monitor. */
 export const MONITOR_USER = 'vigil_monitor';
 
@@ -120,6 +120,8 @@ export interface PrimaryReplicaOptions {
   readonly ssl?: PgSsl;
   /** Addresses the servers listen on (default 127.0.0.1); every one must be a loopback address. */
   readonly listenAddresses?: readonly string[];
+  /** More postgresql.conf lines for the primary (the replica inherits them through pg_basebackup). */
+  readonly extraConf?: readonly string[];
 }
 
 /** pg_hba.conf: the default, or the same rules over every loopback address, `hostssl` when TLS is required. */
@@ -181,6 +183,7 @@ export async function startPrimaryReplica(opts: PrimaryReplicaOptions = {}): Pro
         'wal_receiver_status_interval = 1s',
         'wal_retrieve_retry_interval = 1s',
         "log_min_messages = 'warning'",
+        ...(opts.extraConf ?? []),
         '',
       ].join('\n'),
     );
