@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { duration } from '../../core/duration.ts';
 import { SSL_MODES } from '../pgreplication/dsn.ts';
+import { targetList } from '../target-list.ts';
 
 const PGBOUNCER_DEFAULTS = { host: 'localhost', port: 6432, user: 'pgbouncer', sslmode: 'prefer' as const };
 
@@ -26,18 +27,7 @@ const target = z
     }
   });
 
-export const pgbouncerOptions = z
-  .strictObject({
-    targets: z.array(target).default([]),
-  })
-  .superRefine((o, ctx) => {
-    const seen = new Map<string, number>();
-    o.targets.forEach((t, i) => {
-      const first = seen.get(t.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is already used by targets[${first}]` });
-      else seen.set(t.name, i);
-    });
-  });
+export const pgbouncerOptions = targetList(target);
 
 type PgBouncerTargetConfig = z.infer<typeof target>;
 /** A target as the collector receives it: the config plus the password the agent resolved from `passwordEnv`. */

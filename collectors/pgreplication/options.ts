@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration } from '../../core/duration.ts';
 import { type SslMode, SSL_MODES, parseDsn } from './dsn.ts';
+import { targetList } from '../target-list.ts';
 
 export const DEFAULTS = { host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', sslmode: 'prefer' as SslMode };
 /** Keys a DSN already says; giving both is ambiguous, so it is an error. */
@@ -40,18 +41,7 @@ const target = z
   // Without a DSN the connection keys get their defaults, so the effective config shows them.
   .transform((t) => (t.dsn !== undefined ? t : { ...t, host: t.host ?? DEFAULTS.host, port: t.port ?? DEFAULTS.port, database: t.database ?? DEFAULTS.database, user: t.user ?? DEFAULTS.user, sslmode: t.sslmode ?? DEFAULTS.sslmode }));
 
-export const postgresOptions = z
-  .strictObject({
-    targets: z.array(target).default([]),
-  })
-  .superRefine((o, ctx) => {
-    const seen = new Map<string, number>();
-    o.targets.forEach((t, i) => {
-      const first = seen.get(t.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is already used by targets[${first}]` });
-      else seen.set(t.name, i);
-    });
-  });
+export const postgresOptions = targetList(target);
 
 type PostgresTargetConfig = z.infer<typeof target>;
 

@@ -5,9 +5,8 @@ import type { Collector, CollectorFactory } from '../collector.ts';
 import { PG_METRICS } from './metrics.ts';
 import { type PostgresOptions, postgresOptions } from './options.ts';
 import { TargetCollector } from './target.ts';
-import type { CheckContext, Context } from '../../core/component.ts';
-import { ErrorCode, type UserError } from '../../core/errors.ts';
-import { durationMs } from '../../core/duration.ts';
+import type { Context } from '../../core/component.ts';
+import { checkTargets } from '../target-list.ts';
 
 export interface PgReplicationCollector extends Collector {
   readonly targets: readonly TargetCollector[];
@@ -43,19 +42,3 @@ export const pgreplicationCollector = {
   check: checkTargets,
   create: (opts, ctx) => createPgReplicationCollector(opts, ctx),
 } satisfies CollectorFactory<PostgresOptions>;
-
-/** What the schema cannot see: a password variable that is not set, a target slower than the whole collector. */
-function checkTargets(opts: PostgresOptions, ctx: CheckContext): UserError[] {
-  const errors: UserError[] = [];
-  opts.targets.forEach((t, i) => {
-    const at = `targets[${i}]`;
-    if (t.passwordEnv !== undefined && ctx.env[t.passwordEnv] === undefined) {
-      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.passwordEnv`, message: `environment variable ${t.passwordEnv} is not set` });
-    }
-    // A target slower than the whole collector would take every target's series down with it.
-    if (durationMs(t.timeout) >= durationMs(ctx.collectorTimeout)) {
-      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.timeout`, message: `"${t.timeout}" must be shorter than collectorTimeout (${ctx.collectorTimeout})` });
-    }
-  });
-  return errors;
-}
