@@ -322,8 +322,10 @@ export async function main(argv: string[]): Promise<void> {
     { ...shipped, name: 'host agreement of 2 metrics', alarm: { ...shippedAlarm, agreement: 2 } },
     { ...shipped, name: 'host agreement of 3 metrics', alarm: { ...shippedAlarm, agreement: 3 } },
     { ...shipped, name: 'host agreement of 5 metrics', alarm: { ...shippedAlarm, agreement: 5 } },
+    replayed('range tolerance 0.4 (the first round\'s default)', { rangeTolerance: 0.4 }),
+    { ...shipped, name: 'refractory 15 rows', alarm: { ...shippedAlarm, refractory: 15 } },
+    { ...shipped, name: 'refractory 90 rows (the first round\'s default)', alarm: { ...shippedAlarm, refractory: 90 } },
     { ...shipped, name: 'refractory 180 rows', alarm: { ...shippedAlarm, refractory: 180 } },
-    { ...shipped, name: 'refractory 360 rows', alarm: { ...shippedAlarm, refractory: 360 } },
   ];
   const main4 = [shipped, previous, previousHost, normaliser, rolling];
 
