@@ -29,7 +29,7 @@ export const detectorOptions = z.strictObject({
   threshold: z.number().min(0).max(1).default(DEFAULT_STAGE_OPTIONS.threshold),
   /** Calibrated errors a series needs (after its first full window) before it may be flagged. */
   warmup: z.number().int().min(0).default(100),
-  /** Points (ticks) after an event start during which that series starts no new event. */
+  /** Points (ticks) after an event's last active point during which that series starts no new event (none while it is active). */
   refractory: z.number().int().min(1).default(DEFAULT_STAGE_OPTIONS.refractory),
   /** Time-of-day context: a spike seen at the same time on earlier days counts less. */
   seasonal: z.boolean().default(false),

@@ -31,6 +31,19 @@ describe('host alarm (how vigil eval counts detections)', () => {
     const two = [5, 9].map((i) => levels(100, { [i]: 0.9 }));
     expect(hostAlarm(two, o)[9]).toBe(1);
   });
+
+  it('a host alarm keeps firing for `keep` rows after its agreement last held: a flapping agreement is one detection', () => {
+    // Four series agree at 20 (until 34, when the first leaves the window), four again from 50.
+    const s = [5, 8, 12, 20].map((i) => levels(200, { [i]: 0.9, [i + 45]: 0.9 }));
+    const o = { threshold: 0.6, refractory: 30, agreement: 4, window: 30 };
+    const starts = (d: Uint8Array): number[] => [...d.keys()].filter((i) => d[i] === 1);
+    expect(starts(detectionsOf(s, { ...o, keep: 0 }))).toEqual([20, 65]);
+    expect(starts(detectionsOf(s, { ...o, keep: 30 }))).toEqual([20]);
+    const a = hostAlarm(s, { ...o, keep: 30 });
+    // The second agreement lasts until 79 (the series starting at 50 leaves the window), kept 30 more.
+    expect(a[109]).toBe(1);
+    expect(a[110]).toBe(0);
+  });
 });
 
 describe('timeOf', () => {

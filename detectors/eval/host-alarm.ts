@@ -4,7 +4,9 @@
 // - a file with several series (a machine: .npz, headerless CSV) is one host: it alarms when at
 //   least HOST_AGREEMENT of its series (all of them when it has fewer) started an event within the
 //   last HOST_WINDOW rows, as the shipped HostAnomalyDetected rule does (4 series within 5 minutes at
-//   a 10 s tick); a single series' event pages nobody;
+//   a 10 s tick); once alarming it stays alarming for HOST_KEEP rows after the agreement last held
+//   (the rule's keep_firing_for: 5m), so one incident whose series agree, drift apart and agree again
+//   is one page; a single series' event pages nobody;
 // - a detection is the row where an alarm starts.
 // The previous pipeline (no event logic) is replayed with `refractory: 0`: every row at or above the
 // threshold is flagged, a host alarms while HOST_AGREEMENT series are flagged on the same row.
@@ -15,6 +17,8 @@ import { alarmStarts } from './windowed-score.ts';
 export const HOST_AGREEMENT = 4;
 /** Rows (ticks) within which their events must start: 5 minutes at 10 s. */
 const HOST_WINDOW = 30;
+/** Rows (ticks) a host alarm keeps firing after its agreement last held: 5 minutes at 10 s. */
+export const HOST_KEEP = 30;
 
 export interface AlarmOptions {
   readonly threshold: number;
@@ -22,6 +26,8 @@ export interface AlarmOptions {
   readonly refractory: number;
   readonly agreement?: number;
   readonly window?: number;
+  /** Rows the host alarm keeps firing after the agreement last held (default HOST_KEEP; the previous pipeline: 0). */
+  readonly keep?: number;
 }
 
 /** Rows where a series starts an event (levels: the score before the event logic; NaN = no score). */
@@ -57,7 +63,13 @@ export function hostAlarm(series: readonly Float32Array[], o: AlarmOptions): Uin
     }
   }
   const alarm = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) alarm[i] = need > 0 && count[i]! >= need ? 1 : 0;
+  // A single series (need 1) alarms on its own events: no keep (its refractory period does that).
+  const keep = o.refractory <= 0 || series.length < 2 ? 0 : (o.keep ?? HOST_KEEP);
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < rows; i++) {
+    if (need > 0 && count[i]! >= need) last = i;
+    alarm[i] = i - last <= keep ? 1 : 0;
+  }
   return alarm;
 }
 

@@ -16,9 +16,9 @@
 //    follows new extremes by `rangeFollow` of the gap per point (a leak that outruns it is caught,
 //    a level shift is news once);
 // 5. event logic: an event starts when the score reaches the threshold outside a refractory period;
-//    for `refractory` points after a start the series starts no new event and its exported score is
-//    held at half the threshold at most; the event is active (vigil_anomaly 1) from its start while
-//    the score stays at or above the threshold.
+//    the event is active (vigil_anomaly 1) from its start while the score stays at or above the
+//    threshold; for `refractory` points after the last active point the series starts no new event
+//    and its exported score is held at half the threshold at most (a long incident is one event).
 // A change too small to be news on a flat series (see minRelativeChange, decided by the Scorer)
 // counts neither for the raw score nor for the range check.
 import { gaussianTail } from './gaussian.ts';
@@ -73,7 +73,7 @@ export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   minStd: 0.02,
   minMean: 0.01,
   likelihoodWarmup: 30,
-  rangeTolerance: 0.4,
+  rangeTolerance: 0.3,
   rangeScore: 0.75,
   rangeWarmup: 100,
   rangeFollow: 0.02,
@@ -83,7 +83,7 @@ export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   seasonalDays: 1.5,
   seasonalHigh: 0.5,
   seasonalExpected: 1.5,
-  refractory: 90,
+  refractory: 30,
   threshold: 0.6,
   likelihood: true,
   minRelativeChange: 0.02,
@@ -273,9 +273,12 @@ export function eventPoint(s: StageState, o: StageOptions, score: number, out: S
   out.started = 0;
   if (s.refractoryLeft > 0) {
     s.refractoryLeft--;
-    // The event started by this refractory period stays active while the score holds.
+    // The event started by this refractory period stays active while the score holds, and while it
+    // is active the refractory period restarts: one incident (a level shift, a long outage) is one
+    // event however long it lasts; a new event needs `refractory` quiet-enough points after it.
     out.anomaly = s.active === 1 && score >= o.threshold ? 1 : 0;
     s.active = out.anomaly;
+    if (out.anomaly === 1) s.refractoryLeft = Math.max(0, o.refractory - 1);
     out.exported = Math.min(score, 0.5 * o.threshold);
   } else if (score >= o.threshold) {
     s.refractoryLeft = Math.max(0, o.refractory - 1);

@@ -7,10 +7,12 @@ import { calibratedScore, learnError, newCalibrationState } from '../../scoring/
 import { DEFAULT_STAGE_OPTIONS, eventPoint, newStageState, stagePoint, type StageOptions, type StageOutput } from '../../scoring/stages.ts';
 import { addCounts, countEvents, emptyCounts, type EventCounts, figuresOf } from '../event-metrics.ts';
 import { addTally, alarmStarts, emptyTally, normalisedScore, type WindowedTally, windowedTally } from '../windowed-score.ts';
+import { HOST_KEEP } from '../host-alarm.ts';
 
 export interface Series {
   values: Float32Array;
   rank: Float32Array; // NaN: no rank
+  err: Float32Array; // the prediction error behind the rank (NaN: none)
   small: Uint8Array;
   warm: Uint8Array;
 }
@@ -57,6 +59,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
     for (let d = 0; d < dims; d++) {
       const values = new Float32Array(rows);
       const rank = new Float32Array(rows);
+      const errs = new Float32Array(rows);
       const warm = new Uint8Array(rows);
       const smalls = new Uint8Array(rows);
       const norm = newNormalizerState();
@@ -70,6 +73,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
         if (Number.isFinite(x)) update(norm, x);
         smalls[i] = small ? 1 : 0;
         const e = err[i * dims + d]!;
+        errs[i] = e;
         if (Number.isNaN(e)) {
           rank[i] = Number.NaN;
           continue;
@@ -84,7 +88,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
           rank[i] = method === 'max' ? Math.max(rank[i]!, r2) : method === 'min' ? Math.min(rank[i]!, r2) : (rank[i]! + r2) / 2;
         }
       }
-      series.push({ values, rank, warm, small: smalls });
+      series.push({ values, rank, err: errs, warm, small: smalls });
     }
     out.push({ rel: meta.rel, group, rows, dims, ts, labels, series });
   }
@@ -118,9 +122,9 @@ export interface Result {
 
 /**
  * Event logic at threshold τ, refractory R (0 = old pipeline: a flag per point ≥ τ, a run is one
- * alarm), host agreement: N series with an event start within the last H points.
+ * alarm), host agreement: N series with an event start within the last H points, kept K points.
  */
-export function evaluate(files: readonly CachedFile[], scores: readonly Float32Array[][], tau: number, R: number, N: number, H = 30): Result {
+export function evaluate(files: readonly CachedFile[], scores: readonly Float32Array[][], tau: number, R: number, N: number, H = 30, K = HOST_KEEP): Result {
   const groups: Result['groups'] = new Map();
   const out: StageOutput = { raw: 0, score: 0, exported: 0, anomaly: 0, started: 0 };
   const o = { ...DEFAULT_STAGE_OPTIONS, threshold: tau, refractory: R };
@@ -146,7 +150,13 @@ export function evaluate(files: readonly CachedFile[], scores: readonly Float32A
     }
     const alarm = new Uint8Array(f.rows);
     const need = Math.min(N, f.dims);
-    for (let i = 0; i < f.rows; i++) alarm[i] = count[i]! >= need ? 1 : 0;
+    // As host-alarm.ts: a host alarm keeps firing HOST_KEEP rows after its agreement last held.
+    const keep = R === 0 || f.dims < 2 ? 0 : K;
+    let last = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < f.rows; i++) {
+      if (count[i]! >= need) last = i;
+      alarm[i] = i - last <= keep ? 1 : 0;
+    }
     const det = alarmStarts(alarm);
     const g = groups.get(f.group) ?? { ev: emptyCounts(), win: emptyTally(), normalRows: 0, normalFalse: 0 };
     addCounts(g.ev, countEvents(det, f.labels));
