@@ -11,7 +11,7 @@
 //   10 ms. Budget: 1 % of one core. Issue 15's goal is 0.2 %; what is left above it is the ticks'
 //   own work, not idling: on this 2-core machine ~0.1 % for the tick (collectors, detector), ~0.1 %
 //   for the Kafka sink's per-tick encoding and gzip (BENCHMARKS.md: ~5.7 ms per 1000 samples) and
-//   ~0.05 % for the OTLP export: 0.25–0.5 % together per 30 s window (10 ms clock ticks, a GC or
+//   ~0.05 % for the OTLP export: 0.25–0.55 % together per 30 s window (10 ms clock ticks, a GC or
 //   the once-a-minute alert resend in the window or not). The budget still catches the regression
 //   below (2.6–4.4 %); the wake-ups catch it by a factor of ~80 and are the sharper measure.
 // - Output: every line on stdout and stderr is one JSON object (no dependency's warning or print).
