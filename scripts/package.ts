@@ -27,7 +27,7 @@ export const STAMP = '.vigil-package.json';
  */
 const ASSETS = ['alerts/rules', 'alerts/runbooks', 'alerts/alertmanager', 'LICENSE', 'README.md'];
 /** Sources of the compiled JavaScript (tsconfig.build.json) and of the dependency tree. */
-const INPUTS = ['agent', 'collectors', 'sinks', 'detectors', 'alerts', 'web', 'detectors/lstm/models', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/package.ts'];
+const INPUTS = ['core', 'agent', 'collectors', 'sinks', 'detectors', 'alerts', 'web', 'detectors/lstm/models', 'package.json', 'package-lock.json', 'patches', 'tsconfig.json', 'tsconfig.build.json', 'scripts/package.ts'];
 /** The platform the image runs on; onnxruntime-node ships every platform in one npm package. */
 const PLATFORM = { os: 'linux', arch: 'x64' };
 /** Dependencies the image provides itself. */
@@ -114,6 +114,10 @@ function buildPackage(out = PACKAGE_DIR): Record<string, number> {
   // are not here, and onnxruntime-node's would download GPU binaries.
   sh('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], out);
   const modules = path.join(out, 'node_modules');
+  // Without scripts, the postinstall that patches dependencies did not run: the patches (patches/,
+  // e.g. kafkajs' idle timers, docs/kafka.md) are applied here, with the repository's patch-package.
+  // Its report goes to stderr: this script's stdout is one JSON line.
+  execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'patch-package', 'index.js'), '--error-on-fail', '--patch-dir', path.relative(out, path.join(REPO, 'patches'))], { cwd: out, stdio: ['ignore', process.stderr, 'inherit'] });
   for (const name of PROVIDED) rmSync(path.join(modules, name), { recursive: true, force: true });
   rmSync(path.join(modules, '.bin'), { recursive: true, force: true });
   const onnxBefore = sizeOf(path.join(modules, 'onnxruntime-node'));
