@@ -57,6 +57,7 @@ const engine: RuleEngine = {
     let saved = 0;
     return {
       seriesOf: () => [],
+      appendRecorded: () => undefined,
       samples: () => [],
       append: (s) => void appended.push(s.timestamp),
       save: async (f) => writeFile(f, JSON.stringify({ points: appended.length + saved })),
@@ -186,7 +187,7 @@ describe('alerting stage', () => {
   });
 
   it('never throws into the tick, even when the history fails', async () => {
-    const broken: RuleEngine = { ...engine, createHistory: () => ({ ...engine.createHistory(new Map()), append: () => { throw new Error('disk on fire'); } }) };
+    const broken: RuleEngine = { ...engine, createHistory: () => ({ ...engine.createHistory(new Map(), new Set()), append: () => { throw new Error('disk on fire'); } }) };
     const r = await createAlertingStage(alertingOptions.parse({ ruleFiles: [rulesFile] }), ctx(path.join(dir, 'state5')), broken);
     if (!r.ok) throw new Error('rules should load');
     await r.stage.start(new AbortController().signal);

@@ -58,5 +58,18 @@ export interface HistoryReader {
   seriesOf(metricName: string): Iterable<SeriesView>;
 }
 
+/**
+ * A history that recording rules write into: each rule's result series are stored at the evaluation
+ * time like scraped ones, and a series the rule returned at its previous evaluation but not at this
+ * one gets a staleness marker (as Prometheus' rule group writes one).
+ */
+export interface RecordingHistory extends HistoryReader {
+  /**
+   * `owner` identifies the rule; `samples` carry `__name__`. `adoptName`: series of this name restored
+   * from a saved history (whose owner is not known) are taken over by this rule.
+   */
+  appendRecorded(owner: string, atMs: number, samples: readonly VectorSample[], adoptName?: string): void;
+}
+
 /** How far back an instant selector looks for a sample (Prometheus' --query.lookback-delta default). */
 export const LOOKBACK_DELTA_MS = 5 * 60_000;

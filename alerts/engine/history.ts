@@ -3,7 +3,7 @@
 // A series missing from a snapshot gets a staleness marker, as Prometheus writes one when a scrape
 // lacks a series it had: instant selectors then stop seeing it at once.
 import type { Labels, Sample } from '../../core/samples.ts';
-import type { HistoryReader, SeriesView } from './api.ts';
+import type { RecordingHistory, SeriesView, VectorSample } from './api.ts';
 import { readHistoryFile, writeHistoryFile } from './history-file.ts';
 import { seriesKeyInName } from './labels.ts';
 import { historySamples } from './history-metrics.ts';
@@ -15,6 +15,8 @@ export interface HistoryOptions {
   readonly maxSeries?: number;
   /** At most this many points per series; the oldest go first (and are counted). */
   readonly maxPointsPerSeries?: number;
+  /** Metric names recording rules write (appendRecorded); snapshots never write or mark them. */
+  readonly recordedNames?: ReadonlySet<string>;
 }
 
 export interface HistoryStats {
@@ -41,6 +43,8 @@ export class StoredSeries implements SeriesView {
   length = 0;
   /** Tick counter of the last append (a series not seen in a tick gets a staleness marker). */
   seenTick = -1;
+  /** The recording rule that writes this series (undefined: collected, or restored and not yet adopted). */
+  owner: string | undefined;
 
   constructor(name: string, labels: Labels, capacity: number) {
     this.name = name;
@@ -121,8 +125,12 @@ export interface SnapshotLike {
   readonly samples: readonly Pick<Sample, 'name' | 'labels' | 'value'>[];
 }
 
-export class HistoryStore implements HistoryReader {
+export class HistoryStore implements RecordingHistory {
   private retention: ReadonlyMap<string, number>;
+  private recordedNames: ReadonlySet<string>;
+  /** Per recording rule, the series it returned at its last evaluation. */
+  private readonly byOwner = new Map<string, Set<StoredSeries>>();
+  private recordTick = 0;
   private readonly maxSeries: number;
   private readonly maxPoints: number;
   /** metric name → series key → series. */
@@ -134,18 +142,82 @@ export class HistoryStore implements HistoryReader {
 
   constructor(options: HistoryOptions) {
     this.retention = options.retentionByMetric;
+    this.recordedNames = options.recordedNames ?? new Set();
     this.maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
     this.maxPoints = Math.max(2, options.maxPointsPerSeries ?? DEFAULT_MAX_POINTS_PER_SERIES);
   }
 
   /** New rules, new spans: names no longer referenced are forgotten. */
-  setRetention(retentionByMetric: ReadonlyMap<string, number>): void {
+  setRetention(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string> = this.recordedNames): void {
     this.retention = retentionByMetric;
+    this.recordedNames = recordedNames;
     for (const [name, series] of this.byName) {
       if (retentionByMetric.has(name)) continue;
+      for (const s of series.values()) this.disown(s);
       this.seriesCount -= series.size;
       this.byName.delete(name);
     }
+  }
+
+  private disown(s: StoredSeries): void {
+    if (s.owner !== undefined) this.byOwner.get(s.owner)?.delete(s);
+  }
+
+  private seriesFor(name: string, labels: Labels): StoredSeries | undefined {
+    let byKey = this.byName.get(name);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.byName.set(name, byKey);
+    }
+    const key = seriesKeyInName(labels);
+    let series = byKey.get(key);
+    if (series === undefined) {
+      if (this.seriesCount >= this.maxSeries) {
+        this.droppedSamples++;
+        return undefined;
+      }
+      series = new StoredSeries(name, { ...labels, __name__: name }, Math.min(8, this.maxPoints));
+      byKey.set(key, series);
+      this.seriesCount++;
+    }
+    return series;
+  }
+
+  appendRecorded(owner: string, t: number, samples: readonly VectorSample[], adoptName?: string): void {
+    const tick = --this.recordTick; // negative: never equal to a snapshot tick
+    const previous = this.byOwner.get(owner) ?? new Set<StoredSeries>();
+    if (adoptName !== undefined) {
+      for (const s of this.byName.get(adoptName)?.values() ?? []) {
+        if (s.owner === undefined) {
+          s.owner = owner;
+          previous.add(s);
+        }
+      }
+    }
+    const current = new Set<StoredSeries>();
+    for (const sample of samples) {
+      const name = sample.labels.__name__;
+      if (name === undefined || !this.retention.has(name)) continue;
+      const series = this.seriesFor(name, sample.labels);
+      if (series === undefined || series.seenTick === tick) continue;
+      series.seenTick = tick;
+      if (series.owner !== owner) {
+        this.disown(series);
+        series.owner = owner;
+      }
+      current.add(series);
+      if (t <= series.lastTime) {
+        this.droppedPoints++;
+        continue;
+      }
+      this.droppedPoints += series.push(t, sample.value, false, this.maxPoints);
+    }
+    for (const series of previous) {
+      if (current.has(series) || series.owner !== owner) continue;
+      // Gone from the rule's result: a staleness marker, as Prometheus' rule group writes one.
+      if (!series.lastIsStale && t > series.lastTime) this.droppedPoints += series.push(t, NaN, true, this.maxPoints);
+    }
+    this.byOwner.set(owner, current);
   }
 
   seriesOf(metricName: string): Iterable<SeriesView> {
@@ -157,23 +229,9 @@ export class HistoryStore implements HistoryReader {
     const t = snapshot.timestamp;
     const tick = ++this.tick;
     for (const s of snapshot.samples) {
-      if (!this.retention.has(s.name)) continue;
-      let byKey = this.byName.get(s.name);
-      if (byKey === undefined) {
-        byKey = new Map();
-        this.byName.set(s.name, byKey);
-      }
-      const key = seriesKeyInName(s.labels);
-      let series = byKey.get(key);
-      if (series === undefined) {
-        if (this.seriesCount >= this.maxSeries) {
-          this.droppedSamples++;
-          continue;
-        }
-        series = new StoredSeries(s.name, { ...s.labels, __name__: s.name }, Math.min(8, this.maxPoints));
-        byKey.set(key, series);
-        this.seriesCount++;
-      }
+      if (!this.retention.has(s.name) || this.recordedNames.has(s.name)) continue;
+      const series = this.seriesFor(s.name, s.labels);
+      if (series === undefined) continue;
       if (series.seenTick === tick) continue; // a duplicate in one snapshot: the first one counts
       series.seenTick = tick;
       if (t <= series.lastTime) {
@@ -184,12 +242,15 @@ export class HistoryStore implements HistoryReader {
     }
     for (const [name, byKey] of this.byName) {
       const minTime = t - (this.retention.get(name) ?? 0);
+      // Recording rules mark their own series stale when they evaluate (appendRecorded).
+      const recorded = this.recordedNames.has(name);
       for (const [key, series] of byKey) {
-        if (series.seenTick !== tick && !series.lastIsStale && t > series.lastTime) {
+        if (!recorded && series.seenTick !== tick && !series.lastIsStale && t > series.lastTime) {
           this.droppedPoints += series.push(t, NaN, true, this.maxPoints);
         }
         series.trim(minTime);
         if (series.empty) {
+          this.disown(series);
           byKey.delete(key);
           this.seriesCount--;
         }

@@ -115,7 +115,8 @@ spec:
           description: "{{ $labels.x "
       - record: job:up:sum
         expr: sum(up)
-      - alert: bad-name
+        for: 5m
+      - record: bad-name
         expr: up
   - name: g
     rules: []
@@ -126,9 +127,9 @@ spec:
     expect(lines).toEqual([
       `${ErrorCode.RULE_INVALID} bad.rules.yml:6 UnknownField`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:9 BadFor`,
-      `${ErrorCode.RULE_INVALID} bad.rules.yml:19 job`,
-      `${ErrorCode.RULE_INVALID} bad.rules.yml:21 bad-name`,
-      `${ErrorCode.RULE_INVALID} bad.rules.yml:23 group "g"`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:21 job`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:22 bad-name`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:24 group "g"`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:13 Unsupported`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:17 BadTemplate`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:18 BadTemplate`,
@@ -141,7 +142,8 @@ spec:
       'BadTemplate: annotations.summary: template: template function "query" is not supported by the agent',
       'BadTemplate: annotations.description: template: unclosed action',
     ]);
-    expect(msg('job:up:sum')[0]).toMatch(/recording rules are not supported by the agent/);
+    expect(msg('job:up:sum')).toEqual(['job:up:sum: invalid field "for" in recording rule']);
+    expect(msg('bad-name')).toEqual(['bad-name: invalid recording rule name']);
   });
 
   it('YAML syntax errors and unreadable files have their own codes', async () => {

@@ -25,6 +25,8 @@ export interface LoadedGroup {
   readonly name: string;
   /** undefined: the configured evaluationInterval. */
   readonly intervalMs: number | undefined;
+  /** At most this many series or alerts per rule and evaluation (0: no limit). */
+  readonly limit: number;
   readonly rules: readonly LoadedRule[];
 }
 
@@ -89,8 +91,9 @@ function compileRule(def: RuleDef, compile: Compile, errors: UserError[]): Loade
     }
     return out;
   };
-  const labels = templates('labels');
-  const annotations = templates('annotations');
+  // A recording rule's labels are plain values (Prometheus parses templates of alerting rules only).
+  const labels = def.kind === 'alert' ? templates('labels') : [];
+  const annotations = def.kind === 'alert' ? templates('annotations') : [];
   if (!ok || !compiled.ok) return undefined;
   return { def, expr: compiled.expr, labels, annotations };
 }
@@ -101,6 +104,7 @@ function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: Us
     file: g.file,
     name: g.name,
     intervalMs: g.intervalMs,
+    limit: g.limit,
     rules: g.rules.map((r) => compileRule(r, compile, errors)).filter((r): r is LoadedRule => r !== undefined),
   }));
 }

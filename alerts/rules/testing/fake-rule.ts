@@ -44,6 +44,7 @@ export function fakeRule(o: FakeRuleOptions = {}): LoadedRule {
       file: 'test.rules.yml',
       line: 1,
       group: o.group ?? 'g',
+      kind: 'alert',
       alert: o.alert ?? 'TestAlert',
       expr: 'fake',
       exprLine: () => 1,
