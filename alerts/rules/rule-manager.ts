@@ -16,7 +16,7 @@ import { logFailure } from '../../core/log-failure.ts';
 export const RULE_METRICS: readonly MetricSpec[] = [
   { name: 'ALERTS', help: 'Alerts that are pending or firing, with the alert labels (as Prometheus names it).', kind: 'gauge', labels: ['alertname', 'alertstate'] },
   { name: 'ALERTS_FOR_STATE', help: 'The time (seconds since the epoch) each pending or firing alert became active.', kind: 'gauge', labels: ['alertname'] },
-  { name: 'vigil_rule_evaluations_total', help: 'Rule evaluations, per rule group.', kind: 'counter', labels: ['rule_group'] },
+  { name: 'vigil_rule_evaluations_total', help: 'Rule evaluations, per rule group ("<file>;<group>").', kind: 'counter', labels: ['rule_group'] },
   { name: 'vigil_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per rule group.', kind: 'counter', labels: ['rule_group'] },
   { name: 'vigil_rule_evaluation_duration_seconds', help: 'How long the last evaluation of the rule group took.', kind: 'gauge', labels: ['rule_group'] },
   { name: 'vigil_rule_group_rules', help: 'Rules (alerting and recording) loaded, per rule group.', kind: 'gauge', labels: ['rule_group'] },
@@ -38,6 +38,7 @@ type Rule = AlertingRule | RecordingRule;
 interface GroupState {
   readonly name: string;
   readonly file: string;
+  /** `<file>;<group>`: groups of one name in two files are two groups (Prometheus' GroupKey). */
   readonly key: string;
   readonly intervalMs: number;
   readonly limit: number;
@@ -73,7 +74,7 @@ export class RuleManager {
       return {
       name: g.name,
       file: g.file,
-      key: `${g.file}\u0000${g.name}`,
+      key: `${g.source ?? g.file};${g.name}`,
       intervalMs: g.intervalMs ?? opts.evaluationIntervalMs,
       limit: g.limit,
       rules,
@@ -112,13 +113,13 @@ export class RuleManager {
             const changes = rule.eval(this.query(rule, history, ts), ts, g.limit);
             for (const c of changes) transitions.push({ alert: this.toAlert(rule, c.alert), from: c.from, to: c.to, at: ts });
           }
-          if (g.failing.delete(rule.name)) this.opts.logger.info({ rule_group: g.name, rule: rule.name }, 'rule evaluates again');
+          if (g.failing.delete(rule.name)) this.opts.logger.info({ rule_group: g.key, rule: rule.name }, 'rule evaluates again');
         } catch (err) {
           g.failures++;
           // Logged when a rule starts failing, not at every evaluation: the counter tells the rest.
           if (!g.failing.has(rule.name)) {
             g.failing.add(rule.name);
-            logFailure(this.opts.logger, 'warn', ErrorCode.RULE_EVALUATION_FAILED, err, 'rule evaluation failed', { rule_group: g.name, rule_file: g.file, rule: rule.name });
+            logFailure(this.opts.logger, 'warn', ErrorCode.RULE_EVALUATION_FAILED, err, 'rule evaluation failed', { rule_group: g.key, rule: rule.name });
           }
         }
       });
@@ -162,7 +163,7 @@ export class RuleManager {
   samples(): Sample[] {
     const out: Sample[] = [];
     for (const g of this.groups) {
-      const l = { rule_group: g.name };
+      const l = { rule_group: g.key };
       out.push(counter('vigil_rule_evaluations_total', l, g.evaluations));
       out.push(counter('vigil_rule_evaluation_failures_total', l, g.failures));
       out.push(gauge('vigil_rule_evaluation_duration_seconds', l, g.lastDurationS));
@@ -214,7 +215,7 @@ export class RuleManager {
     const out = new Map<string, ActiveAlert[]>();
     for (const g of this.groups) {
       for (const r of g.alerting) {
-        const key = ruleKey(g.name, r.name);
+        const key = ruleKey(g.key, r.name);
         const list = out.get(key) ?? [];
         for (const a of r.active.values()) list.push({ ...a });
         out.set(key, list);
@@ -230,7 +231,8 @@ export class RuleManager {
       // Rules of one name in a group (warning and critical variants) share a key: each takes the
       // alerts whose labels it produces, found by the rule labels they carry.
       for (const r of g.alerting) {
-        const list = saved.get(ruleKey(g.name, r.name)) ?? [];
+        // A state file written before groups were keyed by file keyed them by name alone.
+        const list = saved.get(ruleKey(g.key, r.name)) ?? saved.get(ruleKey(g.name, r.name)) ?? [];
         const mine = list.filter((a) => Object.entries(r.rule.def.labels).every(([k, v]) => v.includes('{{') || a.labels[k] === v));
         r.restore(mine);
         n += mine.length;
