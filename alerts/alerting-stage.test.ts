@@ -57,6 +57,7 @@ const engine: RuleEngine = {
     let saved = 0;
     return {
       seriesOf: () => [],
+      metricNames: () => [],
       appendRecorded: () => undefined,
       samples: () => [],
       append: (s) => void appended.push(s.timestamp),

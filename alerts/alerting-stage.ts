@@ -8,6 +8,7 @@ import type { Snapshot } from '../core/snapshot.ts';
 import type { Alert, AlertTransition } from '../core/tick-output.ts';
 import type { MetricSpec, Sample } from '../core/samples.ts';
 import type { AlertingConfig } from './config.ts';
+import type { NameSelector } from './engine/api.ts';
 import { loadAlertState, saveAlertState } from './rules/alert-state-file.ts';
 import { defaultRuleEngine } from './rules/engine-adapter.ts';
 import type { RuleEngine, RuleHistory } from './rules/engine-port.ts';
@@ -146,9 +147,11 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   if (loaded.errors.length > 0) return { ok: false, errors: loaded.errors };
   const retention = new Map<string, number>();
   const recordedNames = new Set<string>();
+  const nameSelectors: NameSelector[] = [];
   for (const g of loaded.groups) {
     for (const r of g.rules) {
       if (r.def.kind === 'record') recordedNames.add(r.def.alert);
+      nameSelectors.push(...r.expr.nameSelectors);
       for (const [metric, ms] of r.expr.lookbackByMetric) retention.set(metric, Math.max(retention.get(metric) ?? 0, ms));
     }
   }
@@ -170,5 +173,5 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
   if (scriptProblem !== undefined) logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, scriptProblem, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
-  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention, recordedNames), runbooks, durationMs(config.persistInterval), ctx, [...engine.historyMetrics, ...recordedMetrics(recordedNames, config.exportRecordedSeries)]) };
+  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention, recordedNames, nameSelectors), runbooks, durationMs(config.persistInterval), ctx, [...engine.historyMetrics, ...recordedMetrics(recordedNames, config.exportRecordedSeries)]) };
 }

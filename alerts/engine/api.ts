@@ -30,6 +30,11 @@ export interface CompiledExpr {
   /** Per metric name, how much history (ms) this expression reads of it (the max over its selectors). */
   readonly lookbackByMetric: ReadonlyMap<string, number>;
   /**
+   * Selectors that choose metric names by other matchers (`{__name__=~"node_.*"}`, `{job="x"}`): the
+   * history must keep every name `matches` accepts, for `lookbackMs`.
+   */
+  readonly nameSelectors: readonly NameSelector[];
+  /**
    * Evaluates at `atMs` (ms since the epoch). Throws `EvaluationError` (./errors.ts) where Prometheus
    * fails the query at run time (many-to-many matching, duplicate label sets, …).
    */
@@ -52,10 +57,17 @@ export interface SeriesView {
   readonly staleMarkers?: ArrayLike<number>;
 }
 
+export interface NameSelector {
+  matches(metricName: string): boolean;
+  readonly lookbackMs: number;
+}
+
 /** Read access to stored samples, as the evaluator needs it. */
 export interface HistoryReader {
   /** Series with this metric name (labels include __name__), with their points in time order. */
   seriesOf(metricName: string): Iterable<SeriesView>;
+  /** The metric names stored (for selectors without a fixed name). */
+  metricNames(): Iterable<string>;
 }
 
 /**

@@ -3,7 +3,7 @@
 // A series missing from a snapshot gets a staleness marker, as Prometheus writes one when a scrape
 // lacks a series it had: instant selectors then stop seeing it at once.
 import type { Labels, Sample } from '../../core/samples.ts';
-import type { RecordingHistory, SeriesView, VectorSample } from './api.ts';
+import type { NameSelector, RecordingHistory, SeriesView, VectorSample } from './api.ts';
 import { readHistoryFile, writeHistoryFile } from './history-file.ts';
 import { seriesKeyInName } from './labels.ts';
 import { historySamples } from './history-metrics.ts';
@@ -15,6 +15,8 @@ export interface HistoryOptions {
   readonly maxSeries?: number;
   /** At most this many points per series; the oldest go first (and are counted). */
   readonly maxPointsPerSeries?: number;
+  /** Selectors without a fixed name: every name one accepts is kept for its span too. */
+  readonly nameSelectors?: readonly NameSelector[];
   /** Metric names recording rules write (appendRecorded); snapshots never write or mark them. */
   readonly recordedNames?: ReadonlySet<string>;
 }
@@ -128,6 +130,9 @@ export interface SnapshotLike {
 export class HistoryStore implements RecordingHistory {
   private retention: ReadonlyMap<string, number>;
   private recordedNames: ReadonlySet<string>;
+  private nameSelectors: readonly NameSelector[];
+  /** Per metric name seen, its span (null: not kept), so that name selectors run once per name. */
+  private readonly retentionCache = new Map<string, number | null>();
   /** Per recording rule, the series it returned at its last evaluation. */
   private readonly byOwner = new Map<string, Set<StoredSeries>>();
   private recordTick = 0;
@@ -143,20 +148,39 @@ export class HistoryStore implements RecordingHistory {
   constructor(options: HistoryOptions) {
     this.retention = options.retentionByMetric;
     this.recordedNames = options.recordedNames ?? new Set();
+    this.nameSelectors = options.nameSelectors ?? [];
     this.maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
     this.maxPoints = Math.max(2, options.maxPointsPerSeries ?? DEFAULT_MAX_POINTS_PER_SERIES);
   }
 
   /** New rules, new spans: names no longer referenced are forgotten. */
-  setRetention(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string> = this.recordedNames): void {
+  setRetention(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string> = this.recordedNames, nameSelectors: readonly NameSelector[] = this.nameSelectors): void {
     this.retention = retentionByMetric;
     this.recordedNames = recordedNames;
+    this.nameSelectors = nameSelectors;
+    this.retentionCache.clear();
     for (const [name, series] of this.byName) {
-      if (retentionByMetric.has(name)) continue;
+      if (this.retentionOf(name) !== undefined) continue;
       for (const s of series.values()) this.disown(s);
       this.seriesCount -= series.size;
       this.byName.delete(name);
     }
+  }
+
+  /** How long points of this metric name are kept; undefined when no rule reads it. */
+  private retentionOf(name: string): number | undefined {
+    let ms = this.retentionCache.get(name);
+    if (ms === undefined) {
+      let kept = this.retention.get(name);
+      for (const ns of this.nameSelectors) if (ns.matches(name)) kept = Math.max(kept ?? 0, ns.lookbackMs);
+      ms = kept ?? null;
+      this.retentionCache.set(name, ms);
+    }
+    return ms ?? undefined;
+  }
+
+  metricNames(): Iterable<string> {
+    return this.byName.keys();
   }
 
   private disown(s: StoredSeries): void {
@@ -197,7 +221,7 @@ export class HistoryStore implements RecordingHistory {
     const current = new Set<StoredSeries>();
     for (const sample of samples) {
       const name = sample.labels.__name__;
-      if (name === undefined || !this.retention.has(name)) continue;
+      if (name === undefined || this.retentionOf(name) === undefined) continue;
       const series = this.seriesFor(name, sample.labels);
       if (series === undefined || series.seenTick === tick) continue;
       series.seenTick = tick;
@@ -229,7 +253,7 @@ export class HistoryStore implements RecordingHistory {
     const t = snapshot.timestamp;
     const tick = ++this.tick;
     for (const s of snapshot.samples) {
-      if (!this.retention.has(s.name) || this.recordedNames.has(s.name)) continue;
+      if (this.retentionOf(s.name) === undefined || this.recordedNames.has(s.name)) continue;
       const series = this.seriesFor(s.name, s.labels);
       if (series === undefined) continue;
       if (series.seenTick === tick) continue; // a duplicate in one snapshot: the first one counts
@@ -241,7 +265,7 @@ export class HistoryStore implements RecordingHistory {
       this.droppedPoints += series.push(t, s.value, false, this.maxPoints);
     }
     for (const [name, byKey] of this.byName) {
-      const minTime = t - (this.retention.get(name) ?? 0);
+      const minTime = t - (this.retentionOf(name) ?? 0);
       // Recording rules mark their own series stale when they evaluate (appendRecorded).
       const recorded = this.recordedNames.has(name);
       for (const [key, series] of byKey) {
@@ -286,7 +310,7 @@ export class HistoryStore implements RecordingHistory {
     if (saved === undefined) return false;
     for (const s of saved) {
       const name = s.labels.__name__;
-      if (name === undefined || !this.retention.has(name)) continue;
+      if (name === undefined || this.retentionOf(name) === undefined) continue;
       let byKey = this.byName.get(name);
       if (byKey === undefined) {
         byKey = new Map();

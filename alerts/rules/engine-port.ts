@@ -1,7 +1,7 @@
 // What the rule manager needs from the PromQL engine (alerts/engine/): compile an expression, and a
 // history store that keeps what the rules read, survives restarts, and answers the evaluator.
 import type { Snapshot } from '../../core/snapshot.ts';
-import type { RecordingHistory } from '../engine/api.ts';
+import type { NameSelector, RecordingHistory } from '../engine/api.ts';
 import type { Compile } from './load-rules.ts';
 import { type MetricSpec, type Sample } from '../../core/samples.ts';
 
@@ -19,9 +19,10 @@ export interface RuleEngine {
   readonly compile: Compile;
   /**
    * A history keeping, per metric name, the given span (ms) before the newest point; the names in
-   * `recordedNames` are written by recording rules only, never from snapshots.
+   * `recordedNames` are written by recording rules only, never from snapshots; every name a name
+   * selector accepts is kept for that selector's span.
    */
-  createHistory(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string>): RuleHistory;
+  createHistory(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string>, nameSelectors?: readonly NameSelector[]): RuleHistory;
   /** The families of `RuleHistory.samples()`. */
   readonly historyMetrics: readonly MetricSpec[];
 }

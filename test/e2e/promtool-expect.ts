@@ -95,6 +95,9 @@ export class FixtureHistory implements HistoryReader {
       this.byName.set(labels.__name__, list);
     }
   }
+  metricNames(): Iterable<string> {
+    return this.byName.keys();
+  }
   seriesOf(name: string): Iterable<SeriesView> {
     return this.byName.get(name) ?? [];
   }

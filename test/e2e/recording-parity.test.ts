@@ -180,6 +180,7 @@ describe('recording rules: parity with Prometheus 2.42 (promtool test rules)', (
       const store = new HistoryStore({ retentionByMetric: new Map([...names].map((n) => [n, 60 * 60_000] as const)), recordedNames: names });
       const history: RecordingHistory = {
         seriesOf: (name: string): Iterable<SeriesView> => (names.has(name) ? store.seriesOf(name) : input.seriesOf(name)),
+        metricNames: () => [...input.metricNames(), ...store.metricNames()],
         appendRecorded: (owner: string, at: number, samples: readonly VectorSample[], adopt?: string) => store.appendRecorded(owner, at, samples, adopt),
       };
       return { store, history };
