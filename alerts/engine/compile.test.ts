@@ -22,6 +22,8 @@ describe('compileExpr errors', () => {
     const text = 'sum(histogram_quantile(0.9, rate(x_bucket[5m])))';
     expect(errorsOf(text)).toEqual([{ message: 'function histogram_quantile is not supported by the agent', from: 4, to: 22 }]);
     expect(errorsOf('sort_desc(up)')[0]?.message).toBe('function sort_desc is not supported by the agent');
+    // Prometheus 2.42 has it; the grammar (newer) does not: still named, not a syntax error.
+    expect(errorsOf('holt_winters(up[10m], 0.5, 0.5)')).toEqual([{ message: 'function holt_winters is not supported by the agent', from: 0, to: 12 }]);
   });
 
   it('refuses subqueries, @, limitk, atan2 and fill modifiers with a reason', () => {

@@ -399,7 +399,12 @@ export function compileExpr(text: string): CompileResult {
   if (text.trim() === '') return { ok: false, errors: [{ message: 'empty expression', from: 0, to: 0 }] };
   const tree = parser.parse(text);
   const syntax = syntaxErrors(text, tree.topNode);
-  if (syntax.length > 0) return { ok: false, errors: syntax };
+  if (syntax.length > 0) {
+    // Functions of Prometheus 2.42 that the grammar no longer knows read as syntax errors there.
+    const gone = /\b(holt_winters)\s*\(/.exec(text);
+    if (gone !== null) return { ok: false, errors: [{ message: `function ${gone[1]} is not supported by the agent`, from: gone.index, to: gone.index + gone[1]!.length }] };
+    return { ok: false, errors: syntax };
+  }
   const b = new Builder(text);
   let root: Typed;
   try {

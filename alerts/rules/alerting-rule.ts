@@ -32,7 +32,7 @@ export interface StateChange {
 }
 
 export class DuplicateLabelsetError extends Error {}
-export class AlertLimitError extends Error {}
+class AlertLimitError extends Error {}
 
 export interface RuleContext {
   readonly externalLabels: Labels;

@@ -146,6 +146,38 @@ spec:
     expect(msg('bad-name')).toEqual(['bad-name: invalid recording rule name']);
   });
 
+  it("accepts what Prometheus' rulefmt accepts: any alert name, scalars as strings, limit, interval 0s, recording rules", async () => {
+    const f = await file(
+      'lenient.rules.yml',
+      `groups:
+  - name: 123
+    interval: 0s
+    limit: 10
+    rules:
+      - alert: DiskFull(>80%)
+        expr: up == 0
+        for: 0
+        labels: { severity: 1, page: true }
+      - alert: 404
+        expr: 1
+      - record: job:up:sum
+        expr: SUM BY (job) (up)
+        labels: { note: "{{ not a template" }
+      - record: job:up:named
+        expr: '{__name__=~"u.*"} OFFSET 1m'
+  - name: empty
+    rules: ~
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    expect(r.errors).toEqual([]);
+    expect(r.groups.map((g) => [g.name, g.intervalMs, g.limit, g.rules.map((x) => `${x.def.kind}:${x.def.alert}`)])).toEqual([
+      ['123', undefined, 10, ['alert:DiskFull(>80%)', 'alert:404', 'record:job:up:sum', 'record:job:up:named']],
+      ['empty', undefined, 0, []],
+    ]);
+    expect(r.groups[0]!.rules[0]!.def.labels).toEqual({ severity: '1', page: 'true' });
+  });
+
   it('YAML syntax errors and unreadable files have their own codes', async () => {
     const f = await file('syntax.rules.yml', 'groups:\n  - name: g\n    rules: [\n');
     const r = await loadRuleFiles([f, path.join(dir, 'missing.rules.yml')], compile);

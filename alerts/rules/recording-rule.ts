@@ -7,7 +7,7 @@ import { fingerprint } from '../../core/fingerprint.ts';
 import type { VectorSample } from '../engine/api.ts';
 import type { LoadedRule } from './load-rules.ts';
 
-export class RecordingRuleError extends Error {}
+class RecordingRuleError extends Error {}
 
 export class RecordingRule {
   readonly rule: LoadedRule;

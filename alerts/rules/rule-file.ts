@@ -39,9 +39,10 @@ export interface GroupDef {
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-const promDuration = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'not a duration (use e.g. "5m", "1h30m")' });
 // YAML scalars become strings, as Go's yaml decoding into string does (`severity: 1` is "1").
 const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+// Prometheus reads a duration from the scalar's text, so `for: 0` is a duration and `for: 60` is not.
+const promDuration = scalarText.refine((s) => parseDuration(s) !== undefined, { message: 'not a duration (use e.g. "5m", "1h30m")' });
 const textMap = z.record(z.string(), scalarText);
 
 const ruleSchema = z.strictObject({
@@ -55,7 +56,7 @@ const ruleSchema = z.strictObject({
 });
 
 const groupSchema = z.strictObject({
-  name: z.string().min(1, 'group name must not be empty'),
+  name: scalarText.pipe(z.string().min(1, 'group name must not be empty')),
   interval: promDuration.optional(),
   limit: z.number().int().nullish(),
   rules: z.array(z.unknown()).nullish(),
@@ -146,7 +147,7 @@ function parseDocument(file: string, doc: Document, lines: LineCounter, groups: 
   }
   ((rawGroups as unknown[] | null | undefined) ?? []).forEach((rawGroup, gi) => {
     const gpath = [...base, gi];
-    const gname = isRecord(rawGroup) && typeof rawGroup.name === 'string' ? rawGroup.name : `#${gi + 1}`;
+    const gname = isRecord(rawGroup) && ['string', 'number', 'boolean'].includes(typeof rawGroup.name) ? String(rawGroup.name) : `#${gi + 1}`;
     const parsed = groupSchema.safeParse(rawGroup);
     if (!parsed.success) return issues(parsed.error, gpath, invalid, () => `group "${gname}"`);
     const rules: RuleDef[] = [];

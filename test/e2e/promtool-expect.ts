@@ -12,7 +12,7 @@ import { PROMTOOL_BIN } from '../peers/prometheus.ts';
 export interface PromtoolSample { labels: string; value: number }
 
 const quote = (v: string): string => JSON.stringify(v);
-export const promLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${quote(l[k] ?? '')}`).join(', ')}}`;
+const promLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${quote(l[k] ?? '')}`).join(', ')}}`;
 
 export function expectations(v: QueryValue): PromtoolSample[] {
   if (v.kind === 'scalar') return [{ labels: '{}', value: v.value }];
