@@ -11,16 +11,20 @@ import { createAlertingStage } from '../../alerts/alerting-stage.ts';
 import { alertingOptions } from '../../alerts/config.ts';
 import type { StageContext } from '../../core/component.ts';
 import { counter, gauge, type Sample } from '../../core/samples.ts';
-import { runCli } from '../peers/agent.ts';
+import { writeFile } from 'node:fs/promises';
+import { type AgentPeer, runCli, startAgent } from '../peers/agent.ts';
+import { until } from '../peers/child.ts';
 import { PROMTOOL_BIN } from '../peers/prometheus.ts';
 
 const MIXIN = path.join(import.meta.dirname, 'testdata/node-mixin/node-mixin.rules.yml');
 
 let dir = '';
+let agent: AgentPeer | undefined;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'vigil-node-mixin-'));
 });
 afterAll(async () => {
+  await agent?.stop();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
@@ -101,5 +105,25 @@ describe('node-mixin rules, as published, load unchanged', () => {
     expect(out.filter((s) => s.name.includes(':'))).toEqual([]);
     expect(quiet.stage.metrics.some((m) => m.name.includes(':'))).toBe(false);
     await quiet.stage.stop();
+  });
+
+  it('the running agent starts with the mixin file and serves recorded series on /metrics when asked', async () => {
+    // The agent's own series carry no job label (Prometheus adds it when it scrapes), so a rule file
+    // over the agent's names shows the export; the mixin's file loads beside it unchanged.
+    const own = path.join(dir, 'own.rules.yml');
+    await writeFile(own, 'groups:\n  - name: own\n    rules:\n      - record: vigil:ticks:max\n        expr: max(vigil_ticks_total)\n        labels: { source: agent }\n      - record: vigil:ticks:double\n        expr: vigil:ticks:max * 2\n');
+    const config = path.join(dir, 'vigil.yml');
+    await writeFile(config, `alerting:\n  ruleFiles: [${JSON.stringify(MIXIN)}, ${JSON.stringify(own)}]\n  exportRecordedSeries: true\n`);
+    agent = await startAgent({ interval: '1s', args: ['--config', config] });
+    let text = '';
+    await until('recorded series on /metrics', async () => {
+      text = await agent!.scrape();
+      return /^vigil:ticks:double\{source="agent"\} \d/m.test(text);
+    });
+    const max = Number(/^vigil:ticks:max\{source="agent"\} (\S+)/m.exec(text)?.[1]);
+    const double = Number(/^vigil:ticks:double\{source="agent"\} (\S+)/m.exec(text)?.[1]);
+    expect(double).toBe(2 * max);
+    expect(text).toMatch(/^# TYPE vigil:ticks:max gauge$/m);
+    expect(text).toMatch(/^vigil_rule_group_rules\{rule_group="[^"]*node-mixin\.rules\.yml;node-exporter\.rules"\} 11$/m);
   });
 });
