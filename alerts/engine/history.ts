@@ -135,7 +135,8 @@ export class HistoryStore implements RecordingHistory {
   private readonly retentionCache = new Map<string, number | null>();
   /** Per recording rule, the series it returned at its last evaluation. */
   private readonly byOwner = new Map<string, Set<StoredSeries>>();
-  private recordTick = 0;
+  /** Counts appendRecorded calls downwards from -2: never a snapshot tick, nor a new series' -1. */
+  private recordTick = -1;
   private readonly maxSeries: number;
   private readonly maxPoints: number;
   /** metric name → series key → series. */
@@ -208,7 +209,7 @@ export class HistoryStore implements RecordingHistory {
   }
 
   appendRecorded(owner: string, t: number, samples: readonly VectorSample[], adoptName?: string): void {
-    const tick = --this.recordTick; // negative: never equal to a snapshot tick
+    const tick = --this.recordTick;
     const previous = this.byOwner.get(owner) ?? new Set<StoredSeries>();
     if (adoptName !== undefined) {
       for (const s of this.byName.get(adoptName)?.values() ?? []) {

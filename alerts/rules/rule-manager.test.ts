@@ -92,6 +92,30 @@ describe('recording rules in the manager', () => {
     expect(find(new RuleManager([group('r.yml', 'g', rules)], opts()).samples(), 'a:rec')).toEqual([]);
   });
 
+  it('after a restart, a rule takes over its restored series: one it no longer returns goes stale', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-recorded-'));
+    const names = new Set(['r:x']);
+    const retention = new Map([['r:x', 600_000]]);
+    let keys = ['a', 'b'];
+    const rules = () => [recording('r:x', () => keys.map((k) => ({ labels: { k }, value: 1 })))];
+    const before = new HistoryStore({ retentionByMetric: retention, recordedNames: names });
+    new RuleManager([group('r.yml', 'g', rules())], opts()).evaluate(before, 10_000);
+    await before.save(path.join(dir, 'h.bin'));
+    const after = new HistoryStore({ retentionByMetric: retention, recordedNames: names });
+    expect(await after.load(path.join(dir, 'h.bin'))).toBe(true);
+    keys = ['a'];
+    after.append({ timestamp: 20_000, samples: [] });
+    new RuleManager([group('r.yml', 'g', rules())], opts()).evaluate(after, 20_000);
+    const byKey = new Map([...after.seriesOf('r:x')].map((s) => [s.labels.k, s]));
+    expect(byKey.get('a')?.length).toBe(2);
+    const b = byKey.get('b')!;
+    expect([b.length, b.staleMarkers?.[(b.first ?? 0) + b.length - 1]]).toEqual([2, 1]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('a duplicate label set after the rule labels fails the rule and writes nothing', () => {
     const rules = [recording('dup:rec', () => [{ labels: { __name__: 'a', k: '1' }, value: 1 }, { labels: { __name__: 'a', k: '2' }, value: 2 }], { k: 'same' })];
     const history = new HistoryStore({ retentionByMetric: new Map([['dup:rec', 600_000]]), recordedNames: new Set(['dup:rec']) });
