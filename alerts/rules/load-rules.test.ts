@@ -178,6 +178,29 @@ spec:
     expect(r.groups[0]!.rules[0]!.def.labels).toEqual({ severity: '1', page: 'true' });
   });
 
+  it('recording rules in a PrometheusRule, and unsupported PromQL in one reported as in an alerting rule', async () => {
+    const f = await file(
+      'prometheusrule.yml',
+      `apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: { name: node }
+spec:
+  groups:
+    - name: node.rules
+      rules:
+        - record: instance:up:sum
+          expr: sum by (instance) (up)
+        - record: instance:bad:x
+          expr: |
+            1 +
+              nope(up)
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    expect(r.errors).toEqual([{ code: ErrorCode.RULE_INVALID, where: `${f}:13`, message: 'instance:bad:x: expr: function "nope" is not supported by the agent' }]);
+    expect(r.groups[0]!.rules.map((x) => [x.def.kind, x.def.alert])).toEqual([['record', 'instance:up:sum']]);
+  });
+
   it('YAML syntax errors and unreadable files have their own codes', async () => {
     const f = await file('syntax.rules.yml', 'groups:\n  - name: g\n    rules: [\n');
     const r = await loadRuleFiles([f, path.join(dir, 'missing.rules.yml')], compile);
