@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileExpr } from '../../alerts/engine/compile.ts';
+import { pino } from 'pino';
 import { loadRuleFiles } from '../../alerts/rules/load-rules.ts';
+import { RuleManager } from '../../alerts/rules/rule-manager.ts';
 import { PROMTOOL_BIN } from '../peers/prometheus.ts';
 import { randomExpr, type Random, seededRandom } from './promql-random.ts';
 
@@ -163,6 +165,17 @@ describe('rule files Prometheus accepts, the agent accepts (seeded corpus)', () 
       }
     }
     expect(problems.slice(0, 5)).toEqual([]);
+    // All the loadable files at once (many share group names): one group per file and name, one
+    // series per group.
+    const clean: string[] = [];
+    for (const file of ok) if ((await loadRuleFiles([file], compileExpr)).errors.length === 0) clean.push(file);
+    const all = await loadRuleFiles(clean, compileExpr);
+    expect(all.errors).toEqual([]);
+    const manager = new RuleManager(all.groups, { evaluationIntervalMs: 10_000, externalLabels: {}, externalURL: 'http://n1', runbookBase: 'http://n1/runbooks', logger: pino({ level: 'silent' }) });
+    const keys = manager.samples().filter((x) => x.name === 'vigil_rule_group_rules').map((x) => x.labels.rule_group);
+    expect(keys.length).toBe(all.groups.length);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(all.groups.map((g) => g.name)).size).toBeLessThan(all.groups.length);
     expect(loaded).toBeGreaterThan(ok.length * 0.4);
     expect(refused).toBeGreaterThan(0);
     expect(rules).toBeGreaterThan(FILES);
