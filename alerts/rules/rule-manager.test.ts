@@ -53,6 +53,11 @@ describe('rule groups keyed by file and name', () => {
     );
     expect(again.restore(state)).toBe(2);
     expect(again.alerts().map((a) => a.state)).toEqual(['firing', 'pending']);
+
+    // A state file from before groups were keyed by file (keys "group/alert") still restores.
+    const old = new Map([['node/X', state.get('/etc/a.rules.yml;node/X')!]]);
+    const upgraded = new RuleManager([group('/etc/a.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(1) })])], opts());
+    expect(upgraded.restore(old)).toBe(1);
   });
 });
 
