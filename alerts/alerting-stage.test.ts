@@ -57,6 +57,8 @@ const engine: RuleEngine = {
     let saved = 0;
     return {
       seriesOf: () => [],
+      metricNames: () => [],
+      appendRecorded: () => undefined,
       samples: () => [],
       append: (s) => void appended.push(s.timestamp),
       save: async (f) => writeFile(f, JSON.stringify({ points: appended.length + saved })),
@@ -111,7 +113,7 @@ describe('alerting stage', () => {
     // A tick before the interval is due appends history but does not evaluate.
     out = await s.evaluate({ timestamp: t0 + 5000, samples: [] });
     expect(appended.slice(-2)).toEqual([t0, t0 + 5000]);
-    expect(find(out.samples, 'vigil_rule_evaluations_total', { rule_group: 'load' })[0]!.value).toBe(2);
+    expect(find(out.samples, 'vigil_rule_evaluations_total', { rule_group: `${rulesFile};load` })[0]!.value).toBe(2);
 
     await s.evaluate({ timestamp: t0 + 10_000, samples: [] });
     out = await s.evaluate({ timestamp: t0 + 20_000, samples: [] });
@@ -139,7 +141,7 @@ describe('alerting stage', () => {
     });
 
     // The rule that throws is counted per group; the other keeps working.
-    expect(find(out.samples, 'vigil_rule_evaluation_failures_total', { rule_group: 'load' })[0]!.value).toBe(3);
+    expect(find(out.samples, 'vigil_rule_evaluation_failures_total', { rule_group: `${rulesFile};load` })[0]!.value).toBe(3);
 
     result = [];
     out = await s.evaluate({ timestamp: t0 + 30_000, samples: [] });
@@ -159,7 +161,7 @@ describe('alerting stage', () => {
     await before.evaluate({ timestamp: t0 + 10_000, samples: [] });
     await before.stop();
     const file = JSON.parse(await readFile(path.join(stateDir, 'alerts', 'alerts.json'), 'utf8')) as { rules: Record<string, { activeAt: number; state: string }[]> };
-    expect(file.rules['load/HighLoad']![0]).toMatchObject({ activeAt: t0, state: 'pending' });
+    expect(file.rules[`${rulesFile};load/HighLoad`]![0]).toMatchObject({ activeAt: t0, state: 'pending' });
 
     const after = await stage(stateDir);
     await after.start(new AbortController().signal);
@@ -186,7 +188,7 @@ describe('alerting stage', () => {
   });
 
   it('never throws into the tick, even when the history fails', async () => {
-    const broken: RuleEngine = { ...engine, createHistory: () => ({ ...engine.createHistory(new Map()), append: () => { throw new Error('disk on fire'); } }) };
+    const broken: RuleEngine = { ...engine, createHistory: () => ({ ...engine.createHistory(new Map(), new Set()), append: () => { throw new Error('disk on fire'); } }) };
     const r = await createAlertingStage(alertingOptions.parse({ ruleFiles: [rulesFile] }), ctx(path.join(dir, 'state5')), broken);
     if (!r.ok) throw new Error('rules should load');
     await r.stage.start(new AbortController().signal);

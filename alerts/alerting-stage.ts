@@ -8,6 +8,7 @@ import type { Snapshot } from '../core/snapshot.ts';
 import type { Alert, AlertTransition } from '../core/tick-output.ts';
 import type { MetricSpec, Sample } from '../core/samples.ts';
 import type { AlertingConfig } from './config.ts';
+import type { NameSelector } from './engine/api.ts';
 import { loadAlertState, saveAlertState } from './rules/alert-state-file.ts';
 import { defaultRuleEngine } from './rules/engine-adapter.ts';
 import type { RuleEngine, RuleHistory } from './rules/engine-port.ts';
@@ -134,13 +135,23 @@ class RuleStage implements AlertingStage {
   }
 }
 
+/** The families of exported recorded series (their help names the rule kind; labels vary per rule). */
+function recordedMetrics(names: ReadonlySet<string>, exported: boolean): MetricSpec[] {
+  if (!exported) return [];
+  return [...names].sort().map((name) => ({ name, help: `Recorded by the Prometheus recording rule ${name}.`, kind: 'gauge' as const, labels: [] }));
+}
+
 /** Loads and checks every rule file before anything starts; errors name file, line, rule and reason. */
 export async function createAlertingStage(config: AlertingConfig, ctx: StageContext, engine: RuleEngine = defaultRuleEngine): Promise<AlertingStageResult> {
   const loaded = await loadRuleFiles(config.ruleFiles, engine.compile);
   if (loaded.errors.length > 0) return { ok: false, errors: loaded.errors };
   const retention = new Map<string, number>();
+  const recordedNames = new Set<string>();
+  const nameSelectors: NameSelector[] = [];
   for (const g of loaded.groups) {
     for (const r of g.rules) {
+      if (r.def.kind === 'record') recordedNames.add(r.def.alert);
+      nameSelectors.push(...r.expr.nameSelectors);
       for (const [metric, ms] of r.expr.lookbackByMetric) retention.set(metric, Math.max(retention.get(metric) ?? 0, ms));
     }
   }
@@ -151,6 +162,7 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
     externalURL: ctx.externalUrl,
     runbookBase: (config.runbookBaseUrl || `${ctx.externalUrl}/runbooks`).replace(/\/+$/, ''),
     logger: ctx.logger,
+    exportRecordedSeries: config.exportRecordedSeries,
   });
   let runbooks = new Map<string, string>();
   try {
@@ -161,5 +173,5 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
   if (scriptProblem !== undefined) logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, scriptProblem, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
-  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention), runbooks, durationMs(config.persistInterval), ctx, engine.historyMetrics) };
+  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention, recordedNames, nameSelectors), runbooks, durationMs(config.persistInterval), ctx, [...engine.historyMetrics, ...recordedMetrics(recordedNames, config.exportRecordedSeries)]) };
 }

@@ -13,6 +13,11 @@ export const alertingOptions = z.strictObject({
   evaluationInterval: duration({ min: 100 }).default('10s'),
   /** How often the rule history and alert state are written to <stateDir>/alerts/ (and always on stop). */
   persistInterval: duration({ min: 1000 }).default('1m'),
+  /**
+   * Also serve the recording rules' results on /metrics. Off by default: a central Prometheus that
+   * runs the same rules would otherwise ingest each recorded series twice.
+   */
+  exportRecordedSeries: z.boolean().default(false),
 });
 
 export type AlertingConfig = z.infer<typeof alertingOptions>;

@@ -30,6 +30,11 @@ export interface CompiledExpr {
   /** Per metric name, how much history (ms) this expression reads of it (the max over its selectors). */
   readonly lookbackByMetric: ReadonlyMap<string, number>;
   /**
+   * Selectors that choose metric names by other matchers (`{__name__=~"node_.*"}`, `{job="x"}`): the
+   * history must keep every name `matches` accepts, for `lookbackMs`.
+   */
+  readonly nameSelectors: readonly NameSelector[];
+  /**
    * Evaluates at `atMs` (ms since the epoch). Throws `EvaluationError` (./errors.ts) where Prometheus
    * fails the query at run time (many-to-many matching, duplicate label sets, …).
    */
@@ -52,10 +57,30 @@ export interface SeriesView {
   readonly staleMarkers?: ArrayLike<number>;
 }
 
+export interface NameSelector {
+  matches(metricName: string): boolean;
+  readonly lookbackMs: number;
+}
+
 /** Read access to stored samples, as the evaluator needs it. */
 export interface HistoryReader {
   /** Series with this metric name (labels include __name__), with their points in time order. */
   seriesOf(metricName: string): Iterable<SeriesView>;
+  /** The metric names stored (for selectors without a fixed name). */
+  metricNames(): Iterable<string>;
+}
+
+/**
+ * A history that recording rules write into: each rule's result series are stored at the evaluation
+ * time like scraped ones, and a series the rule returned at its previous evaluation but not at this
+ * one gets a staleness marker (as Prometheus' rule group writes one).
+ */
+export interface RecordingHistory extends HistoryReader {
+  /**
+   * `owner` identifies the rule; `samples` carry `__name__`. `adoptName`: series of this name restored
+   * from a saved history (whose owner is not known) are taken over by this rule.
+   */
+  appendRecorded(owner: string, atMs: number, samples: readonly VectorSample[], adoptName?: string): void;
 }
 
 /** How far back an instant selector looks for a sample (Prometheus' --query.lookback-delta default). */

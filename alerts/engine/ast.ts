@@ -9,7 +9,10 @@ interface StringNode { readonly type: 'string'; readonly value: string }
 
 export interface VectorSelectorNode {
   readonly type: 'vectorSelector';
-  readonly metricName: string;
+  /** The name given by the identifier or a `__name__="…"` matcher; null when other matchers choose the names. */
+  readonly metricName: string | null;
+  /** Matchers on `__name__` when metricName is null (regex, negative, or none: every name). */
+  readonly nameMatchers: readonly LabelMatcher[];
   /** Every matcher other than the metric name. */
   readonly matchers: readonly LabelMatcher[];
   /** All matchers as written, __name__ included (absent() builds its labels from them). */

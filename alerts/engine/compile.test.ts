@@ -10,6 +10,7 @@ function errorsOf(text: string): ExprError[] {
 }
 
 const history = (series: Array<{ labels: Record<string, string>; points: Array<[number, number]> }>): HistoryReader => ({
+  metricNames: () => new Set(series.map((s) => s.labels.__name__ ?? '')),
   seriesOf: (name: string): SeriesView[] =>
     series
       .filter((s) => s.labels.__name__ === name)
@@ -21,6 +22,8 @@ describe('compileExpr errors', () => {
     const text = 'sum(histogram_quantile(0.9, rate(x_bucket[5m])))';
     expect(errorsOf(text)).toEqual([{ message: 'function histogram_quantile is not supported by the agent', from: 4, to: 22 }]);
     expect(errorsOf('sort_desc(up)')[0]?.message).toBe('function sort_desc is not supported by the agent');
+    // Prometheus 2.42 has it; the grammar (newer) does not: still named, not a syntax error.
+    expect(errorsOf('holt_winters(up[10m], 0.5, 0.5)')).toEqual([{ message: 'function holt_winters is not supported by the agent', from: 0, to: 12 }]);
   });
 
   it('refuses subqueries, @, limitk, atan2 and fill modifiers with a reason', () => {
@@ -49,7 +52,7 @@ describe('compileExpr errors', () => {
     expect(errorsOf('up or on(a) group_left b')[0]?.message).toBe('no grouping allowed for "or" operation');
     expect(errorsOf('clamp(up, 1)')[0]?.message).toBe('expected 3 argument(s) in call to "clamp", got 2');
     expect(errorsOf('up[5m]')[0]?.message).toMatch(/not a range vector/);
-    expect(errorsOf('{job="a"}')[0]?.message).toMatch(/must name its metric/);
+    expect(errorsOf('a{__name__="a"}')[0]?.message).toBe('metric name must not be set twice: "a" or "a"');
     expect(errorsOf('{job=~".*"}')[0]?.message).toBe('vector selector must contain at least one non-empty matcher');
     expect(errorsOf('rate(up[5])')[0]?.message).toMatch(/not a valid duration/);
     expect(errorsOf('up offset 1m offset 2m')[0]?.message).toBe('offset may not be set multiple times');
@@ -93,6 +96,21 @@ describe('evaluation errors Prometheus also raises', () => {
     expect(() => run('b + on(job) a')).toThrow(EvaluationError);
     expect(() => run('b + on(job) a')).toThrow(/many-to-many matching not allowed/);
     expect(run('a + on(job) group_left b')).toEqual({ kind: 'vector', samples: [{ labels: { job: 'x', i: '1' }, value: 4 }, { labels: { job: 'x', i: '2' }, value: 5 }] });
+  });
+
+  it('selectors that choose names by matchers, with offsets and ranges (Prometheus accepts them)', () => {
+    const names = (v: unknown) => (v as { samples: Array<{ labels: Record<string, string> }> }).samples.map((x) => x.labels.__name__ ?? '-').sort();
+    expect(names(run('{__name__=~"a|b"}'))).toEqual(['a', 'a', 'b']);
+    expect(names(run('{__name__=~"a|b"} offset 0s'))).toEqual(['a', 'a', 'b']);
+    expect(names(run('{__name__!="a", job="x"}'))).toEqual(['b', 'c']);
+    expect(names(run('{job="x", i="1"}'))).toEqual(['a']);
+    expect(names(run('{__name__="b"}'))).toEqual(['b']);
+    expect(names(run('{__name__=~"b|c"} offset 2s'))).toEqual([]);
+    const r = compileExpr('rate({__name__=~"x_.*_total"}[5m] offset 1m) + {__name__="b"}');
+    expect(r.ok && r.expr.nameSelectors.map((n) => [n.matches('x_a_total'), n.matches('b'), n.lookbackMs])).toEqual([[true, false, 300_000 + 60_000], [true, false, 360_000]]);
+    expect(r.ok && [...r.expr.lookbackByMetric]).toEqual([['b', 300_000]]);
+    // Two names, one label set once __name__ is dropped: Prometheus fails the query too.
+    expect(() => run('count_over_time({__name__=~"b|c"}[1m])')).toThrow(/same labelset/);
   });
 
   it('two results with one label set', () => {

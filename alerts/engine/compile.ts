@@ -73,6 +73,8 @@ class Builder {
   readonly text: string;
   /** Per metric name, the longest history any selector of it reads. */
   readonly lookback = new Map<string, number>();
+  /** Selectors without a fixed metric name, with the history they read. */
+  readonly nameSelectors: Array<{ matchers: readonly LabelMatcher[]; lookbackMs: number }> = [];
   constructor(text: string) {
     this.text = text;
   }
@@ -165,6 +167,7 @@ class Builder {
     const ident = this.child(n, 'Identifier');
     let metricName = ident === null ? null : this.src(ident);
     const matchers: LabelMatcher[] = [];
+    const nameMatchers: LabelMatcher[] = [];
     const all: LabelMatcher[] = [];
     const lm = this.child(n, 'LabelMatchers');
     if (lm !== null) {
@@ -181,19 +184,23 @@ class Builder {
         if ('error' in made) throw new Problem(made.error, valueNode);
         all.push(made);
         if (made.name === '__name__') {
-          if (metricName !== null) throw new Problem(`metric name must not be set twice: "${metricName}" or "${made.value}"`, c);
-          if (made.type !== '=') throw new Problem('the agent keeps history by metric name: a selector must name its metric with = (regex or negative __name__ matchers are not supported)', c);
-          metricName = made.value;
+          if (ident !== null) throw new Problem(`metric name must not be set twice: "${metricName}" or "${made.value}"`, c);
+          nameMatchers.push(made);
           continue;
         }
         matchers.push(made);
       }
     }
+    // One `__name__="x"` matcher names the metric as an identifier does; anything else selects names.
+    if (ident === null && nameMatchers.length === 1 && nameMatchers[0]!.type === '=') {
+      metricName = nameMatchers[0]!.value;
+      nameMatchers.length = 0;
+    }
     if (ident !== null && metricName !== null) all.unshift({ name: '__name__', type: '=', value: metricName, regex: null });
     if (!all.some((x) => !matchesValue(x, ''))) throw new Problem('vector selector must contain at least one non-empty matcher', n);
-    if (metricName === null) throw new Problem('the agent keeps history by metric name: a selector must name its metric', n);
-    this.note(metricName, offsetMs + LOOKBACK_DELTA_MS);
-    return { type: 'vectorSelector', metricName, matchers, allMatchers: all, offsetMs };
+    if (metricName === null) this.nameSelectors.push({ matchers: nameMatchers, lookbackMs: Math.max(0, offsetMs + LOOKBACK_DELTA_MS) });
+    else this.note(metricName, offsetMs + LOOKBACK_DELTA_MS);
+    return { type: 'vectorSelector', metricName, nameMatchers, matchers, allMatchers: all, offsetMs };
   }
 
   matrixSelector(n: SyntaxNode, offsetMs: number): MatrixSelectorNode {
@@ -209,7 +216,8 @@ class Builder {
       if (t.node.type !== 'vectorSelector') throw new Problem('ranges only allowed for vector selectors', inner);
       sel = t.node;
     } else throw new Problem('ranges only allowed for vector selectors', inner);
-    this.note(sel.metricName, sel.offsetMs + rangeMs);
+    if (sel.metricName !== null) this.note(sel.metricName, sel.offsetMs + rangeMs);
+    else this.nameSelectors.push({ matchers: sel.nameMatchers, lookbackMs: Math.max(0, sel.offsetMs + rangeMs) });
     return { type: 'matrixSelector', selector: sel, rangeMs };
   }
 
@@ -391,7 +399,12 @@ export function compileExpr(text: string): CompileResult {
   if (text.trim() === '') return { ok: false, errors: [{ message: 'empty expression', from: 0, to: 0 }] };
   const tree = parser.parse(text);
   const syntax = syntaxErrors(text, tree.topNode);
-  if (syntax.length > 0) return { ok: false, errors: syntax };
+  if (syntax.length > 0) {
+    // Functions of Prometheus 2.42 that the grammar no longer knows read as syntax errors there.
+    const gone = /\b(holt_winters)\s*\(/.exec(text);
+    if (gone !== null) return { ok: false, errors: [{ message: `function ${gone[1]} is not supported by the agent`, from: gone.index, to: gone.index + gone[1]!.length }] };
+    return { ok: false, errors: syntax };
+  }
   const b = new Builder(text);
   let root: Typed;
   try {
@@ -407,9 +420,10 @@ export function compileExpr(text: string): CompileResult {
   const lookbackByMetric: ReadonlyMap<string, number> = b.lookback;
   const expr: CompiledExpr = {
     text,
-    lookbackMs: Math.max(0, ...lookbackByMetric.values()),
+    lookbackMs: Math.max(0, ...lookbackByMetric.values(), ...b.nameSelectors.map((ns) => ns.lookbackMs)),
     metricNames: [...lookbackByMetric.keys()],
     lookbackByMetric,
+    nameSelectors: b.nameSelectors.map((ns) => ({ matches: (name: string) => ns.matchers.every((m) => matchesValue(m, name)), lookbackMs: ns.lookbackMs })),
     evaluate: (history: HistoryReader, atMs: number): QueryValue => evaluateExpr(node, history, atMs),
   };
   return { ok: true, expr };

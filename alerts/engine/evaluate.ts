@@ -9,7 +9,7 @@ import { aggregate, countValues } from './aggregate.ts';
 import { scalarBinop, setOperation, vectorBinop, vectorScalarBinop } from './binary.ts';
 import { goMax, goMin } from './gomath.ts';
 import { assertUniqueLabelSets, dropMetricName, withLabels } from './labels.ts';
-import { matchesAll } from './matchers.ts';
+import { matchesAll, matchesValue } from './matchers.ts';
 import { RANGE_FUNCTIONS, type RangeContext, type RangePoints, isRangeFunction } from './range-functions.ts';
 import { expandRegexReplacement, translateGoRegex } from './regex.ts';
 import { LOOKBACK_DELTA_MS } from './api.ts';
@@ -106,10 +106,21 @@ function lastAtOrBefore(times: ArrayLike<number>, first: number, end: number, t:
   return lo - 1;
 }
 
+/** The series a selector reads: of its metric name, or of every stored name its `__name__` matchers accept. */
+function* selectorSeries(sel: VectorSelectorNode, ctx: Ctx): Iterable<SeriesView> {
+  if (sel.metricName !== null) {
+    yield* ctx.history.seriesOf(sel.metricName);
+    return;
+  }
+  for (const name of ctx.history.metricNames()) {
+    if (sel.nameMatchers.every((m) => matchesValue(m, name))) yield* ctx.history.seriesOf(name);
+  }
+}
+
 function selectInstant(sel: VectorSelectorNode, ctx: Ctx, timestamps: number[] | null): VectorSample[] {
   const ref = ctx.at - sel.offsetMs;
   const out: VectorSample[] = [];
-  for (const series of ctx.history.seriesOf(sel.metricName)) {
+  for (const series of selectorSeries(sel, ctx)) {
     if (!matchesAll(sel.matchers, series.labels)) continue;
     const first = series.first ?? 0;
     const i = lastAtOrBefore(series.times, first, first + series.length, ref);
@@ -158,7 +169,7 @@ function call(node: CallNode, ctx: Ctx): VectorSample[] {
     const f = RANGE_FUNCTIONS[fn];
     const ref = ctx.at - matrixArg.selector.offsetMs;
     const out: VectorSample[] = [];
-    for (const series of ctx.history.seriesOf(matrixArg.selector.metricName)) {
+    for (const series of selectorSeries(matrixArg.selector, ctx)) {
       if (!matchesAll(matrixArg.selector.matchers, series.labels)) continue;
       const p = rangePoints(series, ref, matrixArg.rangeMs);
       if (p.n === 0) continue;
@@ -166,8 +177,8 @@ function call(node: CallNode, ctx: Ctx): VectorSample[] {
       if (value === undefined) continue;
       out.push({ labels: fn === 'last_over_time' ? series.labels : dropMetricName(series.labels), value });
     }
-    // No duplicate check: the series of one metric name differ in their other labels already.
-    return out;
+    // The series of one metric name differ in their other labels already; of several names, maybe not.
+    return matrixArg.selector.metricName === null ? checked(out) : out;
   }
   switch (fn) {
     case 'absent': {
@@ -177,7 +188,7 @@ function call(node: CallNode, ctx: Ctx): VectorSample[] {
     case 'absent_over_time': {
       const m = node.args[0] as MatrixSelectorNode;
       const ref = ctx.at - m.selector.offsetMs;
-      for (const series of ctx.history.seriesOf(m.selector.metricName)) {
+      for (const series of selectorSeries(m.selector, ctx)) {
         if (matchesAll(m.selector.matchers, series.labels) && rangePoints(series, ref, m.rangeMs).n > 0) return [];
       }
       return [{ labels: absentLabels(m), value: 1 }];

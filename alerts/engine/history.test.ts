@@ -30,6 +30,19 @@ function evaluate(h: HistoryStore, expr: string, at: number): unknown {
 }
 
 describe('HistoryStore', () => {
+  it('keeps every name a name selector accepts, for its span', () => {
+    const c = compileExpr('{__name__=~"node_.*"} offset 1m');
+    if (!c.ok) throw new Error(c.errors[0]?.message);
+    const h = new HistoryStore({ retentionByMetric: c.expr.lookbackByMetric, nameSelectors: c.expr.nameSelectors });
+    for (let t = 0; t <= 600_000; t += 60_000) {
+      h.append({ timestamp: t, samples: [{ name: 'node_x', labels: {}, value: t }, { name: 'node_y', labels: {}, value: 1 }, { name: 'other', labels: {}, value: 2 }] });
+    }
+    expect([...h.metricNames()].sort()).toEqual(['node_x', 'node_y']);
+    // 5m lookback + 1m offset: the points of the last 6 minutes.
+    expect([...h.seriesOf('node_x')][0]?.length).toBe(7);
+    expect(evaluate(h, '{__name__=~"node_.*"} offset 1m', 600_000)).toEqual({ kind: 'vector', samples: [{ labels: { __name__: 'node_x' }, value: 540_000 }, { labels: { __name__: 'node_y' }, value: 1 }] });
+  });
+
   it('keeps only referenced metric names, with __name__ in the labels', () => {
     const h = new HistoryStore({ retentionByMetric: new Map([['m', 60_000]]) });
     h.append({ timestamp: 0, samples: [{ name: 'm', labels: { s: 'a' }, value: 1 }, { name: 'other', labels: {}, value: 2 }] });

@@ -3,7 +3,7 @@
 // A series missing from a snapshot gets a staleness marker, as Prometheus writes one when a scrape
 // lacks a series it had: instant selectors then stop seeing it at once.
 import type { Labels, Sample } from '../../core/samples.ts';
-import type { HistoryReader, SeriesView } from './api.ts';
+import type { NameSelector, RecordingHistory, SeriesView, VectorSample } from './api.ts';
 import { readHistoryFile, writeHistoryFile } from './history-file.ts';
 import { seriesKeyInName } from './labels.ts';
 import { historySamples } from './history-metrics.ts';
@@ -15,6 +15,10 @@ export interface HistoryOptions {
   readonly maxSeries?: number;
   /** At most this many points per series; the oldest go first (and are counted). */
   readonly maxPointsPerSeries?: number;
+  /** Selectors without a fixed name: every name one accepts is kept for its span too. */
+  readonly nameSelectors?: readonly NameSelector[];
+  /** Metric names recording rules write (appendRecorded); snapshots never write or mark them. */
+  readonly recordedNames?: ReadonlySet<string>;
 }
 
 export interface HistoryStats {
@@ -41,6 +45,8 @@ export class StoredSeries implements SeriesView {
   length = 0;
   /** Tick counter of the last append (a series not seen in a tick gets a staleness marker). */
   seenTick = -1;
+  /** The recording rule that writes this series (undefined: collected, or restored and not yet adopted). */
+  owner: string | undefined;
 
   constructor(name: string, labels: Labels, capacity: number) {
     this.name = name;
@@ -121,8 +127,16 @@ export interface SnapshotLike {
   readonly samples: readonly Pick<Sample, 'name' | 'labels' | 'value'>[];
 }
 
-export class HistoryStore implements HistoryReader {
+export class HistoryStore implements RecordingHistory {
   private retention: ReadonlyMap<string, number>;
+  private recordedNames: ReadonlySet<string>;
+  private nameSelectors: readonly NameSelector[];
+  /** Per metric name seen, its span (null: not kept), so that name selectors run once per name. */
+  private readonly retentionCache = new Map<string, number | null>();
+  /** Per recording rule, the series it returned at its last evaluation. */
+  private readonly byOwner = new Map<string, Set<StoredSeries>>();
+  /** Counts appendRecorded calls downwards from -2: never a snapshot tick, nor a new series' -1. */
+  private recordTick = -1;
   private readonly maxSeries: number;
   private readonly maxPoints: number;
   /** metric name → series key → series. */
@@ -134,18 +148,101 @@ export class HistoryStore implements HistoryReader {
 
   constructor(options: HistoryOptions) {
     this.retention = options.retentionByMetric;
+    this.recordedNames = options.recordedNames ?? new Set();
+    this.nameSelectors = options.nameSelectors ?? [];
     this.maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
     this.maxPoints = Math.max(2, options.maxPointsPerSeries ?? DEFAULT_MAX_POINTS_PER_SERIES);
   }
 
   /** New rules, new spans: names no longer referenced are forgotten. */
-  setRetention(retentionByMetric: ReadonlyMap<string, number>): void {
+  setRetention(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string> = this.recordedNames, nameSelectors: readonly NameSelector[] = this.nameSelectors): void {
     this.retention = retentionByMetric;
+    this.recordedNames = recordedNames;
+    this.nameSelectors = nameSelectors;
+    this.retentionCache.clear();
     for (const [name, series] of this.byName) {
-      if (retentionByMetric.has(name)) continue;
+      if (this.retentionOf(name) !== undefined) continue;
+      for (const s of series.values()) this.disown(s);
       this.seriesCount -= series.size;
       this.byName.delete(name);
     }
+  }
+
+  /** How long points of this metric name are kept; undefined when no rule reads it. */
+  private retentionOf(name: string): number | undefined {
+    let ms = this.retentionCache.get(name);
+    if (ms === undefined) {
+      let kept = this.retention.get(name);
+      for (const ns of this.nameSelectors) if (ns.matches(name)) kept = Math.max(kept ?? 0, ns.lookbackMs);
+      ms = kept ?? null;
+      this.retentionCache.set(name, ms);
+    }
+    return ms ?? undefined;
+  }
+
+  metricNames(): Iterable<string> {
+    return this.byName.keys();
+  }
+
+  private disown(s: StoredSeries): void {
+    if (s.owner !== undefined) this.byOwner.get(s.owner)?.delete(s);
+  }
+
+  private seriesFor(name: string, labels: Labels): StoredSeries | undefined {
+    let byKey = this.byName.get(name);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.byName.set(name, byKey);
+    }
+    const key = seriesKeyInName(labels);
+    let series = byKey.get(key);
+    if (series === undefined) {
+      if (this.seriesCount >= this.maxSeries) {
+        this.droppedSamples++;
+        return undefined;
+      }
+      series = new StoredSeries(name, { ...labels, __name__: name }, Math.min(8, this.maxPoints));
+      byKey.set(key, series);
+      this.seriesCount++;
+    }
+    return series;
+  }
+
+  appendRecorded(owner: string, t: number, samples: readonly VectorSample[], adoptName?: string): void {
+    const tick = --this.recordTick;
+    const previous = this.byOwner.get(owner) ?? new Set<StoredSeries>();
+    if (adoptName !== undefined) {
+      for (const s of this.byName.get(adoptName)?.values() ?? []) {
+        if (s.owner === undefined) {
+          s.owner = owner;
+          previous.add(s);
+        }
+      }
+    }
+    const current = new Set<StoredSeries>();
+    for (const sample of samples) {
+      const name = sample.labels.__name__;
+      if (name === undefined || this.retentionOf(name) === undefined) continue;
+      const series = this.seriesFor(name, sample.labels);
+      if (series === undefined || series.seenTick === tick) continue;
+      series.seenTick = tick;
+      if (series.owner !== owner) {
+        this.disown(series);
+        series.owner = owner;
+      }
+      current.add(series);
+      if (t <= series.lastTime) {
+        this.droppedPoints++;
+        continue;
+      }
+      this.droppedPoints += series.push(t, sample.value, false, this.maxPoints);
+    }
+    for (const series of previous) {
+      if (current.has(series) || series.owner !== owner) continue;
+      // Gone from the rule's result: a staleness marker, as Prometheus' rule group writes one.
+      if (!series.lastIsStale && t > series.lastTime) this.droppedPoints += series.push(t, NaN, true, this.maxPoints);
+    }
+    this.byOwner.set(owner, current);
   }
 
   seriesOf(metricName: string): Iterable<SeriesView> {
@@ -157,23 +254,9 @@ export class HistoryStore implements HistoryReader {
     const t = snapshot.timestamp;
     const tick = ++this.tick;
     for (const s of snapshot.samples) {
-      if (!this.retention.has(s.name)) continue;
-      let byKey = this.byName.get(s.name);
-      if (byKey === undefined) {
-        byKey = new Map();
-        this.byName.set(s.name, byKey);
-      }
-      const key = seriesKeyInName(s.labels);
-      let series = byKey.get(key);
-      if (series === undefined) {
-        if (this.seriesCount >= this.maxSeries) {
-          this.droppedSamples++;
-          continue;
-        }
-        series = new StoredSeries(s.name, { ...s.labels, __name__: s.name }, Math.min(8, this.maxPoints));
-        byKey.set(key, series);
-        this.seriesCount++;
-      }
+      if (this.retentionOf(s.name) === undefined || this.recordedNames.has(s.name)) continue;
+      const series = this.seriesFor(s.name, s.labels);
+      if (series === undefined) continue;
       if (series.seenTick === tick) continue; // a duplicate in one snapshot: the first one counts
       series.seenTick = tick;
       if (t <= series.lastTime) {
@@ -183,13 +266,16 @@ export class HistoryStore implements HistoryReader {
       this.droppedPoints += series.push(t, s.value, false, this.maxPoints);
     }
     for (const [name, byKey] of this.byName) {
-      const minTime = t - (this.retention.get(name) ?? 0);
+      const minTime = t - (this.retentionOf(name) ?? 0);
+      // Recording rules mark their own series stale when they evaluate (appendRecorded).
+      const recorded = this.recordedNames.has(name);
       for (const [key, series] of byKey) {
-        if (series.seenTick !== tick && !series.lastIsStale && t > series.lastTime) {
+        if (!recorded && series.seenTick !== tick && !series.lastIsStale && t > series.lastTime) {
           this.droppedPoints += series.push(t, NaN, true, this.maxPoints);
         }
         series.trim(minTime);
         if (series.empty) {
+          this.disown(series);
           byKey.delete(key);
           this.seriesCount--;
         }
@@ -225,7 +311,7 @@ export class HistoryStore implements HistoryReader {
     if (saved === undefined) return false;
     for (const s of saved) {
       const name = s.labels.__name__;
-      if (name === undefined || !this.retention.has(name)) continue;
+      if (name === undefined || this.retentionOf(name) === undefined) continue;
       let byKey = this.byName.get(name);
       if (byKey === undefined) {
         byKey = new Map();

@@ -16,7 +16,8 @@ interface StateJson {
   readonly rules: Record<string, ActiveAlert[]>;
 }
 
-export const ruleKey = (group: string, alert: string): string => `${group}/${alert}`;
+/** A rule's key: its group's key (`<file>;<group>`, as Prometheus keys groups) and its name. */
+export const ruleKey = (groupKey: string, alert: string): string => `${groupKey}/${alert}`;
 
 
 export async function saveAlertState(file: string, rules: ReadonlyMap<string, Iterable<ActiveAlert>>, now: number): Promise<void> {

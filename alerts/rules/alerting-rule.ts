@@ -32,6 +32,7 @@ export interface StateChange {
 }
 
 export class DuplicateLabelsetError extends Error {}
+class AlertLimitError extends Error {}
 
 export interface RuleContext {
   readonly externalLabels: Labels;
@@ -76,7 +77,7 @@ export class AlertingRule {
    * One evaluation at `ts` over the expression's result. Returns the state changes. Throws
    * DuplicateLabelsetError (and changes nothing) when two series give the same alert labels.
    */
-  eval(result: readonly VectorSample[], ts: number): StateChange[] {
+  eval(result: readonly VectorSample[], ts: number, limit = 0): StateChange[] {
     const current = new Map<string, { labels: Labels; annotations: Labels; value: number }>();
     for (const s of result) {
       const { labels, annotations } = this.expand(s);
@@ -116,6 +117,11 @@ export class AlertingRule {
         a.firedAt = ts;
         changes.push({ alert: a, from: 'pending', to: 'firing' });
       }
+    }
+    // The group's `limit`, as Prometheus 2.42 applies it: too many alerts drop them all and fail the rule.
+    if (limit > 0 && current.size > limit) {
+      this.active.clear();
+      throw new AlertLimitError(`exceeded limit of ${limit} with ${current.size} alerts`);
     }
     return changes;
   }

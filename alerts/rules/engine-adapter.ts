@@ -7,6 +7,6 @@ import { HISTORY_METRICS } from '../engine/history-metrics.ts';
 
 export const defaultRuleEngine: RuleEngine = {
   compile: compileExpr,
-  createHistory: (retentionByMetric) => new HistoryStore({ retentionByMetric }),
+  createHistory: (retentionByMetric, recordedNames, nameSelectors) => new HistoryStore({ retentionByMetric, recordedNames, nameSelectors }),
   historyMetrics: HISTORY_METRICS,
 };

@@ -115,7 +115,8 @@ spec:
           description: "{{ $labels.x "
       - record: job:up:sum
         expr: sum(up)
-      - alert: bad-name
+        for: 5m
+      - record: bad-name
         expr: up
   - name: g
     rules: []
@@ -126,9 +127,9 @@ spec:
     expect(lines).toEqual([
       `${ErrorCode.RULE_INVALID} bad.rules.yml:6 UnknownField`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:9 BadFor`,
-      `${ErrorCode.RULE_INVALID} bad.rules.yml:19 job`,
-      `${ErrorCode.RULE_INVALID} bad.rules.yml:21 bad-name`,
-      `${ErrorCode.RULE_INVALID} bad.rules.yml:23 group "g"`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:21 job`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:22 bad-name`,
+      `${ErrorCode.RULE_INVALID} bad.rules.yml:24 group "g"`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:13 Unsupported`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:17 BadTemplate`,
       `${ErrorCode.RULE_INVALID} bad.rules.yml:18 BadTemplate`,
@@ -141,7 +142,63 @@ spec:
       'BadTemplate: annotations.summary: template: template function "query" is not supported by the agent',
       'BadTemplate: annotations.description: template: unclosed action',
     ]);
-    expect(msg('job:up:sum')[0]).toMatch(/recording rules are not supported by the agent/);
+    expect(msg('job:up:sum')).toEqual(['job:up:sum: invalid field "for" in recording rule']);
+    expect(msg('bad-name')).toEqual(['bad-name: invalid recording rule name']);
+  });
+
+  it("accepts what Prometheus' rulefmt accepts: any alert name, scalars as strings, limit, interval 0s, recording rules", async () => {
+    const f = await file(
+      'lenient.rules.yml',
+      `groups:
+  - name: 123
+    interval: 0s
+    limit: 10
+    rules:
+      - alert: DiskFull(>80%)
+        expr: up == 0
+        for: 0
+        labels: { severity: 1, page: true }
+      - alert: 404
+        expr: 1
+      - record: job:up:sum
+        expr: SUM BY (job) (up)
+        labels: { note: "{{ not a template" }
+      - record: job:up:named
+        expr: '{__name__=~"u.*"} OFFSET 1m'
+  - name: empty
+    rules: ~
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    expect(r.errors).toEqual([]);
+    expect(r.groups.map((g) => [g.name, g.intervalMs, g.limit, g.rules.map((x) => `${x.def.kind}:${x.def.alert}`)])).toEqual([
+      ['123', undefined, 10, ['alert:DiskFull(>80%)', 'alert:404', 'record:job:up:sum', 'record:job:up:named']],
+      ['empty', undefined, 0, []],
+    ]);
+    expect(r.groups[0]!.rules[0]!.def.labels).toEqual({ severity: '1', page: 'true' });
+  });
+
+  it('recording rules in a PrometheusRule, and unsupported PromQL in one reported as in an alerting rule', async () => {
+    const f = await file(
+      'prometheusrule.yml',
+      `apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: { name: node }
+spec:
+  groups:
+    - name: node.rules
+      rules:
+        - record: instance:up:sum
+          expr: sum by (instance) (up)
+        - record: instance:bad:x
+          expr: |
+            1 +
+              nope(up)
+`,
+    );
+    const r = await loadRuleFiles([f], compile);
+    expect(r.errors).toEqual([{ code: ErrorCode.RULE_INVALID, where: `${f}:13`, message: 'instance:bad:x: expr: function "nope" is not supported by the agent' }]);
+    expect(r.groups[0]!.rules.map((x) => [x.def.kind, x.def.alert])).toEqual([['record', 'instance:up:sum']]);
   });
 
   it('YAML syntax errors and unreadable files have their own codes', async () => {

@@ -22,9 +22,16 @@ export interface LoadedRule {
 
 export interface LoadedGroup {
   readonly file: string;
+  /**
+   * The file as the group's key names it (`rule_group="<source>;<name>"`, as Prometheus keys groups):
+   * the path as found, or the file name alone for the rules shipped with the agent.
+   */
+  readonly source?: string;
   readonly name: string;
   /** undefined: the configured evaluationInterval. */
   readonly intervalMs: number | undefined;
+  /** At most this many series or alerts per rule and evaluation (0: no limit). */
+  readonly limit: number;
   readonly rules: readonly LoadedRule[];
 }
 
@@ -89,24 +96,28 @@ function compileRule(def: RuleDef, compile: Compile, errors: UserError[]): Loade
     }
     return out;
   };
-  const labels = templates('labels');
-  const annotations = templates('annotations');
+  // A recording rule's labels are plain values (Prometheus parses templates of alerting rules only).
+  const labels = def.kind === 'alert' ? templates('labels') : [];
+  const annotations = def.kind === 'alert' ? templates('annotations') : [];
   if (!ok || !compiled.ok) return undefined;
   return { def, expr: compiled.expr, labels, annotations };
 }
 
 /** Compiles the groups of parsed files (shared by the agent and check-rules). */
-function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: UserError[]): LoadedGroup[] {
+function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: UserError[], shipped: boolean): LoadedGroup[] {
   return groups.map((g) => ({
     file: g.file,
+    source: shipped ? path.basename(g.file) : g.file,
     name: g.name,
     intervalMs: g.intervalMs,
+    limit: g.limit,
     rules: g.rules.map((r) => compileRule(r, compile, errors)).filter((r): r is LoadedRule => r !== undefined),
   }));
 }
 
 export async function loadRuleFiles(patterns: readonly string[], compile: Compile): Promise<{ groups: LoadedGroup[]; files: string[]; errors: UserError[] }> {
-  const expanded = await expandRuleFiles(patterns.length === 0 ? [defaultRuleGlob()] : patterns);
+  const shipped = patterns.length === 0;
+  const expanded = await expandRuleFiles(shipped ? [defaultRuleGlob()] : patterns);
   const errors = [...expanded.errors];
   const groups: LoadedGroup[] = [];
   for (const file of expanded.files) {
@@ -119,7 +130,7 @@ export async function loadRuleFiles(patterns: readonly string[], compile: Compil
     }
     const parsed = parseRuleFile(file, text);
     errors.push(...parsed.errors);
-    groups.push(...compileGroups(parsed.groups, compile, errors));
+    groups.push(...compileGroups(parsed.groups, compile, errors, shipped));
   }
   return { groups, files: expanded.files, errors };
 }

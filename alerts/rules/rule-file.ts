@@ -11,6 +11,9 @@ export interface RuleDef {
   /** Line of the rule's list item. */
   readonly line: number;
   readonly group: string;
+  /** An alerting rule (`alert:`) or a recording rule (`record:`). */
+  readonly kind: 'alert' | 'record';
+  /** The rule's name: the alert name (any non-empty string, as in Prometheus) or the recorded metric name. */
   readonly alert: string;
   readonly expr: string;
   /** The file line of an offset into `expr` (for expression errors). */
@@ -28,20 +31,23 @@ export interface GroupDef {
   readonly line: number;
   readonly name: string;
   readonly intervalMs: number | undefined;
+  /** rulefmt's `limit`: at most this many series (recording) or alerts (alerting) per rule; 0 = none. */
+  readonly limit: number;
   readonly rules: readonly RuleDef[];
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-const promDuration = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'not a duration (use e.g. "5m", "1h30m")' });
 // YAML scalars become strings, as Go's yaml decoding into string does (`severity: 1` is "1").
 const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+// Prometheus reads a duration from the scalar's text, so `for: 0` is a duration and `for: 60` is not.
+const promDuration = scalarText.refine((s) => parseDuration(s) !== undefined, { message: 'not a duration (use e.g. "5m", "1h30m")' });
 const textMap = z.record(z.string(), scalarText);
 
 const ruleSchema = z.strictObject({
-  alert: z.string().regex(METRIC_NAME, 'invalid alert name').optional(),
-  record: z.string().optional(),
+  alert: scalarText.optional(),
+  record: scalarText.optional(),
   expr: scalarText,
   for: promDuration.optional(),
   keep_firing_for: promDuration.optional(),
@@ -50,8 +56,9 @@ const ruleSchema = z.strictObject({
 });
 
 const groupSchema = z.strictObject({
-  name: z.string().min(1, 'group name must not be empty'),
+  name: scalarText.pipe(z.string().min(1, 'group name must not be empty')),
   interval: promDuration.optional(),
+  limit: z.number().int().nullish(),
   rules: z.array(z.unknown()).nullish(),
 });
 
@@ -140,7 +147,7 @@ function parseDocument(file: string, doc: Document, lines: LineCounter, groups: 
   }
   ((rawGroups as unknown[] | null | undefined) ?? []).forEach((rawGroup, gi) => {
     const gpath = [...base, gi];
-    const gname = isRecord(rawGroup) && typeof rawGroup.name === 'string' ? rawGroup.name : `#${gi + 1}`;
+    const gname = isRecord(rawGroup) && ['string', 'number', 'boolean'].includes(typeof rawGroup.name) ? String(rawGroup.name) : `#${gi + 1}`;
     const parsed = groupSchema.safeParse(rawGroup);
     if (!parsed.success) return issues(parsed.error, gpath, invalid, () => `group "${gname}"`);
     const rules: RuleDef[] = [];
@@ -148,9 +155,9 @@ function parseDocument(file: string, doc: Document, lines: LineCounter, groups: 
       const rule = parseRule(file, doc, lines, gname, [...gpath, 'rules', ri], rawRule, invalid);
       if (rule !== undefined) rules.push(rule);
     });
-    const interval = parsed.data.interval === undefined ? undefined : parseDuration(parsed.data.interval);
-    if (interval === 0) invalid([...gpath, 'interval'], `group "${gname}": interval must be greater than 0`);
-    groups.push({ file, line: lineAt(doc, lines, gpath), name: parsed.data.name, intervalMs: interval, rules });
+    // As in Prometheus, an interval of 0 means the default one.
+    const interval = parsed.data.interval === undefined ? undefined : parseDuration(parsed.data.interval) || undefined;
+    groups.push({ file, line: lineAt(doc, lines, gpath), name: parsed.data.name, intervalMs: interval, limit: Math.max(0, parsed.data.limit ?? 0), rules });
   });
 }
 
@@ -171,11 +178,34 @@ function parseRule(
   }
   const r = parsed.data;
   let ok = true;
-  if (r.record !== undefined) {
-    invalid([...path, 'record'], `${name}: recording rules are not supported by the agent (run them in Prometheus, or inline the expression in the alert)`);
+  // rulefmt's RuleNode.Validate, check for check.
+  const alert = r.alert ?? '';
+  const record = r.record ?? '';
+  if (alert !== '' && record !== '') {
+    invalid(path, `${name}: only one of "record" and "alert" must be set`);
     ok = false;
-  } else if (r.alert === undefined) {
-    invalid(path, `${name}: a rule needs "alert" (the agent evaluates alerting rules)`);
+  } else if (alert === '' && record === '') {
+    invalid(path, `${name}: one of "record" or "alert" must be set`);
+    ok = false;
+  }
+  if (record !== '') {
+    if (!METRIC_NAME.test(record)) {
+      invalid([...path, 'record'], `${name}: invalid recording rule name`);
+      ok = false;
+    }
+    if (Object.keys(r.annotations ?? {}).length > 0) {
+      invalid([...path, 'annotations'], `${name}: invalid field "annotations" in recording rule`);
+      ok = false;
+    }
+    for (const field of ['for', 'keep_firing_for'] as const) {
+      if (r[field] !== undefined && parseDuration(r[field]) !== 0) {
+        invalid([...path, field], `${name}: invalid field "${field}" in recording rule`);
+        ok = false;
+      }
+    }
+  }
+  if ((r.labels ?? {}).__name__ !== undefined) {
+    invalid([...path, 'labels', '__name__'], `${name}: invalid label name "__name__"`);
     ok = false;
   }
   if (r.expr.trim() === '') {
@@ -195,7 +225,8 @@ function parseRule(
     file,
     line: lineAt(doc, lines, path),
     group,
-    alert: r.alert!,
+    kind: record !== '' ? 'record' : 'alert',
+    alert: record !== '' ? record : alert,
     expr: r.expr,
     exprLine: exprLineFn(doc, lines, [...path, 'expr'], r.expr),
     forMs: r.for === undefined ? 0 : parseDuration(r.for)!,

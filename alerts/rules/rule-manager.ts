@@ -5,20 +5,21 @@ import type { Logger } from 'pino';
 import type { Alert, AlertTransition } from '../../core/tick-output.ts';
 import { ErrorCode } from '../../core/errors.ts';
 import { counter, gauge, type Labels, type MetricSpec, type Sample } from '../../core/samples.ts';
-import type { HistoryReader, VectorSample } from '../engine/api.ts';
+import type { RecordingHistory, VectorSample } from '../engine/api.ts';
 import { type ActiveAlert, AlertingRule, type RuleContext } from './alerting-rule.ts';
 import { ruleKey } from './alert-state-file.ts';
 import { formatE } from './go-format.ts';
 import type { LoadedGroup } from './load-rules.ts';
+import { RecordingRule } from './recording-rule.ts';
 import { logFailure } from '../../core/log-failure.ts';
 
 export const RULE_METRICS: readonly MetricSpec[] = [
   { name: 'ALERTS', help: 'Alerts that are pending or firing, with the alert labels (as Prometheus names it).', kind: 'gauge', labels: ['alertname', 'alertstate'] },
   { name: 'ALERTS_FOR_STATE', help: 'The time (seconds since the epoch) each pending or firing alert became active.', kind: 'gauge', labels: ['alertname'] },
-  { name: 'vigil_rule_evaluations_total', help: 'Rule evaluations, per rule group.', kind: 'counter', labels: ['rule_group'] },
+  { name: 'vigil_rule_evaluations_total', help: 'Rule evaluations, per rule group ("<file>;<group>").', kind: 'counter', labels: ['rule_group'] },
   { name: 'vigil_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per rule group.', kind: 'counter', labels: ['rule_group'] },
   { name: 'vigil_rule_evaluation_duration_seconds', help: 'How long the last evaluation of the rule group took.', kind: 'gauge', labels: ['rule_group'] },
-  { name: 'vigil_rule_group_rules', help: 'Alerting rules loaded, per rule group.', kind: 'gauge', labels: ['rule_group'] },
+  { name: 'vigil_rule_group_rules', help: 'Rules (alerting and recording) loaded, per rule group.', kind: 'gauge', labels: ['rule_group'] },
 ];
 
 export interface RuleManagerOptions {
@@ -28,13 +29,22 @@ export interface RuleManagerOptions {
   /** Base of runbook_url ("…/runbooks"); the alert name is appended. */
   readonly runbookBase: string;
   readonly logger: Logger;
+  /** Put the recording rules' series in samples() (alerting.exportRecordedSeries). */
+  readonly exportRecordedSeries?: boolean;
 }
+
+type Rule = AlertingRule | RecordingRule;
 
 interface GroupState {
   readonly name: string;
+  readonly file: string;
+  /** `<file>;<group>`: groups of one name in two files are two groups (Prometheus' GroupKey). */
   readonly key: string;
   readonly intervalMs: number;
-  readonly rules: readonly AlertingRule[];
+  readonly limit: number;
+  /** In file order: alerting and recording rules. */
+  readonly rules: readonly Rule[];
+  readonly alerting: readonly AlertingRule[];
   lastEvalAt: number | undefined;
   evaluations: number;
   failures: number;
@@ -51,54 +61,74 @@ export class RuleManager {
 
   constructor(groups: readonly LoadedGroup[], opts: RuleManagerOptions) {
     this.opts = opts;
-    this.groups = groups.map((g) => ({
-      name: g.name,
-      key: `${g.file}\u0000${g.name}`,
-      intervalMs: g.intervalMs ?? opts.evaluationIntervalMs,
-      rules: g.rules.map((r) => {
-        const ctx: RuleContext = { externalLabels: opts.externalLabels, externalURL: opts.externalURL, runbookUrl: `${opts.runbookBase}/${r.def.alert}` };
+    // A name recorded by one rule only: that rule takes over its series restored from a saved history.
+    const recorders = new Map<string, number>();
+    for (const g of groups) for (const r of g.rules) if (r.def.kind === 'record') recorders.set(r.def.alert, (recorders.get(r.def.alert) ?? 0) + 1);
+    this.soleRecorders = new Set([...recorders].filter(([, n]) => n === 1).map(([name]) => name));
+    this.groups = groups.map((g) => {
+      const rules = g.rules.map((r): Rule => {
+        if (r.def.kind === 'record') return new RecordingRule(r);
+        const ctx: RuleContext = { externalLabels: opts.externalLabels, externalURL: opts.externalURL, runbookUrl: `${opts.runbookBase}/${encodeURIComponent(r.def.alert)}` };
         return new AlertingRule(r, ctx);
-      }),
+      });
+      return {
+      name: g.name,
+      file: g.file,
+      key: `${g.source ?? g.file};${g.name}`,
+      intervalMs: g.intervalMs ?? opts.evaluationIntervalMs,
+      limit: g.limit,
+      rules,
+      alerting: rules.filter((r): r is AlertingRule => r instanceof AlertingRule),
       lastEvalAt: undefined,
       evaluations: 0,
       failures: 0,
       lastDurationS: 0,
       failing: new Set(),
-    }));
+      };
+    });
   }
+
+  private readonly soleRecorders: ReadonlySet<string>;
 
   get ruleCount(): number {
     return this.groups.reduce((n, g) => n + g.rules.length, 0);
   }
 
   /** Evaluates the groups that are due at `ts`; returns the state changes. */
-  evaluate(history: HistoryReader, ts: number): AlertTransition[] {
+  evaluate(history: RecordingHistory, ts: number): AlertTransition[] {
     const transitions: AlertTransition[] = [];
     for (const g of this.groups) {
       if (g.lastEvalAt !== undefined && ts - g.lastEvalAt < g.intervalMs - dueTolerance(g.intervalMs)) continue;
       g.lastEvalAt = ts;
       const t0 = performance.now();
-      for (const rule of g.rules) {
+      g.rules.forEach((rule, i) => {
         g.evaluations++;
         try {
-          const changes = rule.eval(this.query(rule, history, ts), ts);
-          for (const c of changes) transitions.push({ alert: this.toAlert(rule, c.alert), from: c.from, to: c.to, at: ts });
-          if (g.failing.delete(rule.name)) this.opts.logger.info({ rule_group: g.name, rule: rule.name }, 'rule evaluates again');
+          if (rule instanceof RecordingRule) {
+            // Stored at once: the rules after it in this group read it at this very evaluation.
+            const recorded = rule.eval(this.query(rule, history, ts), g.limit);
+            history.appendRecorded(`${g.key}\u0000${i}`, ts, recorded, this.soleRecorders.has(rule.name) ? rule.name : undefined);
+            rule.lastResult = recorded;
+          } else {
+            const changes = rule.eval(this.query(rule, history, ts), ts, g.limit);
+            for (const c of changes) transitions.push({ alert: this.toAlert(rule, c.alert), from: c.from, to: c.to, at: ts });
+          }
+          if (g.failing.delete(rule.name)) this.opts.logger.info({ rule_group: g.key, rule: rule.name }, 'rule evaluates again');
         } catch (err) {
           g.failures++;
           // Logged when a rule starts failing, not at every evaluation: the counter tells the rest.
           if (!g.failing.has(rule.name)) {
             g.failing.add(rule.name);
-            logFailure(this.opts.logger, 'warn', ErrorCode.RULE_EVALUATION_FAILED, err, 'rule evaluation failed', { rule_group: g.name, rule: rule.name });
+            logFailure(this.opts.logger, 'warn', ErrorCode.RULE_EVALUATION_FAILED, err, 'rule evaluation failed', { rule_group: g.key, rule: rule.name });
           }
         }
-      }
+      });
       g.lastDurationS = (performance.now() - t0) / 1000;
     }
     return transitions;
   }
 
-  private query(rule: AlertingRule, history: HistoryReader, ts: number): readonly VectorSample[] {
+  private query(rule: Rule, history: RecordingHistory, ts: number): readonly VectorSample[] {
     const v = rule.rule.expr.evaluate(history, ts);
     if (v.kind === 'vector') return v.samples;
     // Prometheus turns a scalar result of a rule into a one-element vector without labels.
@@ -125,7 +155,7 @@ export class RuleManager {
   /** Every alert held now: pending, firing, and resolved ones still within their retention. */
   alerts(): Alert[] {
     const out: Alert[] = [];
-    for (const g of this.groups) for (const r of g.rules) for (const a of r.active.values()) out.push(this.toAlert(r, a));
+    for (const g of this.groups) for (const r of g.alerting) for (const a of r.active.values()) out.push(this.toAlert(r, a));
     return out;
   }
 
@@ -133,12 +163,21 @@ export class RuleManager {
   samples(): Sample[] {
     const out: Sample[] = [];
     for (const g of this.groups) {
-      const l = { rule_group: g.name };
+      const l = { rule_group: g.key };
       out.push(counter('vigil_rule_evaluations_total', l, g.evaluations));
       out.push(counter('vigil_rule_evaluation_failures_total', l, g.failures));
       out.push(gauge('vigil_rule_evaluation_duration_seconds', l, g.lastDurationS));
       out.push(gauge('vigil_rule_group_rules', l, g.rules.length));
-      for (const r of g.rules) {
+      if (this.opts.exportRecordedSeries === true) {
+        for (const r of g.rules) {
+          if (!(r instanceof RecordingRule)) continue;
+          for (const s of r.lastResult) {
+            const { __name__: _, ...labels } = s.labels;
+            out.push(gauge(r.name, labels, s.value));
+          }
+        }
+      }
+      for (const r of g.alerting) {
         for (const a of r.active.values()) {
           if (a.state === 'inactive') continue;
           out.push(gauge('ALERTS', { ...a.labels, alertstate: a.state }, 1));
@@ -154,7 +193,7 @@ export class RuleManager {
   alertsApi(): unknown {
     const alerts: unknown[] = [];
     for (const g of this.groups) {
-      for (const r of g.rules) {
+      for (const r of g.alerting) {
         for (const a of r.active.values()) {
           if (a.state === 'inactive') continue;
           alerts.push({
@@ -175,8 +214,8 @@ export class RuleManager {
   snapshotState(): Map<string, ActiveAlert[]> {
     const out = new Map<string, ActiveAlert[]>();
     for (const g of this.groups) {
-      for (const r of g.rules) {
-        const key = ruleKey(g.name, r.name);
+      for (const r of g.alerting) {
+        const key = ruleKey(g.key, r.name);
         const list = out.get(key) ?? [];
         for (const a of r.active.values()) list.push({ ...a });
         out.set(key, list);
@@ -191,8 +230,9 @@ export class RuleManager {
     for (const g of this.groups) {
       // Rules of one name in a group (warning and critical variants) share a key: each takes the
       // alerts whose labels it produces, found by the rule labels they carry.
-      for (const r of g.rules) {
-        const list = saved.get(ruleKey(g.name, r.name)) ?? [];
+      for (const r of g.alerting) {
+        // A state file written before groups were keyed by file keyed them by name alone.
+        const list = saved.get(ruleKey(g.key, r.name)) ?? saved.get(ruleKey(g.name, r.name)) ?? [];
         const mine = list.filter((a) => Object.entries(r.rule.def.labels).every(([k, v]) => v.includes('{{') || a.labels[k] === v));
         r.restore(mine);
         n += mine.length;

@@ -18,7 +18,7 @@ export class PrometheusSink implements Sink {
   readonly exporter: PrometheusExporter;
 
   constructor(catalog: MetricCatalog, startMs: number) {
-    this.producer = new SnapshotMetricProducer(catalog, startMs);
+    this.producer = new SnapshotMetricProducer(catalog, startMs, { colonNamesAsText: true });
     this.exporter = new PrometheusExporter({
       preventServerStart: true,
       withoutScopeInfo: true,
@@ -35,6 +35,12 @@ export class PrometheusSink implements Sink {
 
   /** Handles GET /metrics. */
   serve(req: IncomingMessage, res: ServerResponse): void {
+    // Recorded series (names with colons) follow the exporter's text: it would rename them.
+    const colonText = this.producer.colonText;
+    if (colonText !== '') {
+      const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+      res.end = ((chunk?: unknown) => end(typeof chunk === 'string' ? chunk + colonText : chunk)) as typeof res.end;
+    }
     this.exporter.getMetricsRequestHandler(req, res);
     // The exporter answers "text/plain" only; the versioned type tells scrapers which format it is.
     res.setHeader('content-type', PROMETHEUS_CONTENT_TYPE);

@@ -19,14 +19,28 @@ const SCOPE = { name: 'vigil' };
 
 const hrTime = (ms: number): HrTime => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
 
+// The exposition format's escaping and values, as the exporter's serializer writes them.
+const escapeLabelValue = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeHelp = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const valueText = (v: number): string => (v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : `${v}`);
+
 export class SnapshotMetricProducer implements MetricProducer {
   private snapshot: Snapshot | undefined;
   private converted: MetricData[] = [];
   private readonly startTime: HrTime;
   private readonly catalog: MetricCatalog;
+  private readonly colonNamesAsText: boolean;
+  /** The families whose names hold a colon, in the text format (see colonNamesAsText). */
+  colonText = '';
 
-  constructor(catalog: MetricCatalog, startMs: number) {
+  /**
+   * `colonNamesAsText`: families whose names hold a colon (recording rules' results, `job:x:rate5m`)
+   * are kept out of the MetricData and rendered in `colonText` instead, because the Prometheus
+   * exporter would rewrite the colons to underscores.
+   */
+  constructor(catalog: MetricCatalog, startMs: number, opts: { colonNamesAsText?: boolean } = {}) {
     this.catalog = catalog;
+    this.colonNamesAsText = opts.colonNamesAsText ?? false;
     this.startTime = hrTime(startMs);
   }
 
@@ -50,7 +64,18 @@ export class SnapshotMetricProducer implements MetricProducer {
   private convert(snapshot: Snapshot): MetricData[] {
     const endTime = hrTime(snapshot.timestamp);
     const families = new Map<string, MetricData>();
+    const colon = new Map<string, string[]>();
     for (const s of snapshot.samples) {
+      if (this.colonNamesAsText && s.name.includes(':')) {
+        let lines = colon.get(s.name);
+        if (lines === undefined) {
+          lines = [`# HELP ${s.name} ${escapeHelp(this.catalog.help(s.name))}`, `# TYPE ${s.name} ${s.kind === 'counter' ? 'counter' : 'gauge'}`];
+          colon.set(s.name, lines);
+        }
+        const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+        lines.push(`${s.name}${labels === '' ? '' : `{${labels}}`} ${valueText(s.value)}`);
+        continue;
+      }
       let family = families.get(s.name);
       if (family === undefined) {
         const descriptor = { name: s.name, description: this.catalog.help(s.name), unit: '', valueType: ValueType.DOUBLE };
@@ -67,6 +92,7 @@ export class SnapshotMetricProducer implements MetricProducer {
         value: s.value,
       });
     }
+    this.colonText = [...colon.values()].map((lines) => `${lines.join('\n')}\n\n`).join('');
     return [...families.values()];
   }
 }

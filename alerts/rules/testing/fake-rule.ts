@@ -21,6 +21,7 @@ export function fakeExpr(result: FakeRuleOptions['result'] = () => []): Compiled
     lookbackMs: 300_000,
     metricNames: [],
     lookbackByMetric: new Map(),
+    nameSelectors: [],
     evaluate: (history, atMs) => {
       const r = result(atMs, history);
       return Array.isArray(r) ? { kind: 'vector', samples: r } : (r as QueryValue);
@@ -44,6 +45,7 @@ export function fakeRule(o: FakeRuleOptions = {}): LoadedRule {
       file: 'test.rules.yml',
       line: 1,
       group: o.group ?? 'g',
+      kind: 'alert',
       alert: o.alert ?? 'TestAlert',
       expr: 'fake',
       exprLine: () => 1,
