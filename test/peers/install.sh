@@ -15,6 +15,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless) # the Kafka broker (test/peers/kafka.ts)
 command -v mvn >/dev/null || need+=(maven)                    # fetches the Kafka jars
+command -v systemd-analyze >/dev/null || need+=(systemd)      # verifies deploy/systemd/vigil.service
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
