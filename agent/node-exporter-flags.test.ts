@@ -6,7 +6,20 @@ const t = (argv: string[]) => translateNodeExporterFlags(argv, COLLECTORS);
 
 describe("node_exporter's flags as aliases", () => {
   it('maps valued flags (=value or a separate value) to config keys and leaves the rest of argv', () => {
-    const r = t(['run', '--web.listen-address=:9100', '--web.config.file', '/etc/web.yml', '--interval', '5s', '--collector.textfile.directory=/var/lib/node_exporter', '--collector.filesystem.mount-points-exclude=^/x', '--collector.filesystem.fs-types-exclude=^tmpfs$', '--collector.diskstats.device-exclude=^loop', '--collector.netdev.device-exclude=^veth', '--web.telemetry-path=/metrics']);
+    const r = t([
+      'run',
+      '--web.listen-address=:9100',
+      '--web.config.file',
+      '/etc/web.yml',
+      '--interval',
+      '5s',
+      '--collector.textfile.directory=/var/lib/node_exporter',
+      '--collector.filesystem.mount-points-exclude=^/x',
+      '--collector.filesystem.fs-types-exclude=^tmpfs$',
+      '--collector.diskstats.device-exclude=^loop',
+      '--collector.netdev.device-exclude=^veth',
+      '--web.telemetry-path=/metrics',
+    ]);
     expect(r.errors).toEqual([]);
     expect(r.argv).toEqual(['run', '--interval', '5s']);
     expect(r.overrides).toEqual({
@@ -25,13 +38,34 @@ describe("node_exporter's flags as aliases", () => {
     const r = t(['run', '--collector.disable-defaults', '--collector.cpu', '--no-collector.wifi', '--collector.loadavg']);
     expect(r.errors).toEqual([]);
     const c = r.overrides.collectors as Record<string, { enabled: boolean }>;
-    expect(Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.enabled]))).toEqual({ cpu: true, filesystem: false, diskstats: false, netdev: false, textfile: false, loadavg: true });
+    expect(Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.enabled]))).toEqual({
+      cpu: true,
+      filesystem: false,
+      diskstats: false,
+      netdev: false,
+      textfile: false,
+      loadavg: true,
+    });
     expect(t(['--no-collector.cpu']).overrides).toEqual({ collectors: { cpu: { enabled: false } } });
   });
 
   it('names every node_exporter flag it cannot honour, with the config error code', () => {
-    const r = t(['run', '--web.max-requests=40', '--collector.systemd', '--web.telemetry-path=/node', '--runtime.gomaxprocs', '2', '--collector.textfile.directory']);
-    expect(r.errors.map((e) => e.where)).toEqual(['--web.max-requests', '--collector.systemd', '--web.telemetry-path', '--runtime.gomaxprocs', '--collector.textfile.directory']);
+    const r = t([
+      'run',
+      '--web.max-requests=40',
+      '--collector.systemd',
+      '--web.telemetry-path=/node',
+      '--runtime.gomaxprocs',
+      '2',
+      '--collector.textfile.directory',
+    ]);
+    expect(r.errors.map((e) => e.where)).toEqual([
+      '--web.max-requests',
+      '--collector.systemd',
+      '--web.telemetry-path',
+      '--runtime.gomaxprocs',
+      '--collector.textfile.directory',
+    ]);
     expect(r.errors.every((e) => e.code === 'VIGIL_ERR_CONFIG_INVALID' && e.message.includes(e.where))).toBe(true);
     expect(r.argv).toEqual(['run']);
   });

@@ -84,7 +84,8 @@ export function translateNodeExporterFlags(argv: readonly string[], collectors: 
       const value = takeValue();
       if (value === undefined) errors.push(error(flag, `node_exporter flag ${flag} needs a value`));
       else if (name in FIXED) {
-        if (value !== FIXED[name]) errors.push(error(flag, `node_exporter flag ${flag}=${value} is not supported: Vigil serves metrics at ${FIXED[name]} only`));
+        if (value !== FIXED[name])
+          errors.push(error(flag, `node_exporter flag ${flag}=${value} is not supported: Vigil serves metrics at ${FIXED[name]} only`));
       } else set(overrides, VALUED[name]!, value);
       continue;
     }

@@ -141,7 +141,10 @@ function parseSample(line: string, families: Map<string, TextfileFamily>): void 
   if (line[i] === '{') {
     ({ labels, end: i } = parseLabels(line, i));
   }
-  const fields = line.slice(i).trim().split(/[ \t]+/);
+  const fields = line
+    .slice(i)
+    .trim()
+    .split(/[ \t]+/);
   if (fields[0] === '' || fields.length > 2) throw new LineError(`expected a value${fields.length > 2 ? ' and at most a timestamp' : ''}`);
   const value = parseGoFloat(fields[0]!);
   if (value === undefined) throw new LineError(`expected float as value, got "${fields[0]}"`);

@@ -36,7 +36,9 @@ describe('textfile parser (expfmt.TextParser rules)', () => {
   });
 
   it('reads comments, blank lines, escapes, NaN/Inf, trailing commas and histogram/summary suffixes', () => {
-    const r = parseTextfile('# a comment\n\n# HELP x a\\\\b\\nc\n# TYPE x gauge\nx{a="q\\"\\n",} NaN\nx{a="2"} +Inf\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 2\nh_count 1\n');
+    const r = parseTextfile(
+      '# a comment\n\n# HELP x a\\\\b\\nc\n# TYPE x gauge\nx{a="q\\"\\n",} NaN\nx{a="2"} +Inf\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 2\nh_count 1\n',
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.families.get('x')!.help).toBe('a\\b\nc');
@@ -57,7 +59,12 @@ describe('textfile collector', () => {
   });
 
   it('reads *.prom files, skips a malformed or timestamped file whole, and reports mtimes of the good ones', async () => {
-    const d = files({ 'a.prom': '# HELP app_x X.\n# TYPE app_x gauge\napp_x{k="1"} 2\napp_x 3\n', 'b.prom': 'app_y{ 1\n', 'c.prom': 'app_z 1 1700000000000\n', 'd.txt': 'app_w 1\n' });
+    const d = files({
+      'a.prom': '# HELP app_x X.\n# TYPE app_x gauge\napp_x{k="1"} 2\napp_x 3\n',
+      'b.prom': 'app_y{ 1\n',
+      'c.prom': 'app_z 1 1700000000000\n',
+      'd.txt': 'app_w 1\n',
+    });
     const { samples, malformed } = await collect(d);
     expect(malformed).toBe(2);
     expect(valueOf(samples, 'node_textfile_scrape_error')).toBe(1);
@@ -81,7 +88,19 @@ describe('textfile collector', () => {
     expect(samples.filter((s) => s.name === 'app_t').map((s) => s.value)).toEqual([1]);
     expect(samples.filter((s) => s.name === 'app_d').map((s) => s.value)).toEqual([1]);
     // Without HELP, the help names every file that has the family, so both files agree.
-    expect(samples.filter((s) => s.name === 'app_u').map((s) => s.help)).toEqual([`Metric read from ${path.join(d, 'a.prom')}, ${path.join(d, 'b.prom')}`, `Metric read from ${path.join(d, 'a.prom')}, ${path.join(d, 'b.prom')}`]);
+    expect(samples.filter((s) => s.name === 'app_u').map((s) => s.help)).toEqual([
+      `Metric read from ${path.join(d, 'a.prom')}, ${path.join(d, 'b.prom')}`,
+      `Metric read from ${path.join(d, 'a.prom')}, ${path.join(d, 'b.prom')}`,
+    ]);
+    expect(valueOf(samples, 'node_textfile_scrape_error')).toBe(0);
+  });
+
+  it("drops families the agent serves itself (another collector's, its own), keeping the rest of the file", async () => {
+    const d = files({
+      'a.prom': 'node_load1 99\nnode_memory_MemFree_bytes 1\nvigil_ticks_total 5\nnode_scrape_collector_success{collector="x"} 1\napp_ok 1\n',
+    });
+    const { samples } = await collect(d);
+    expect(samples.filter((s) => s.name !== 'node_textfile_mtime_seconds' && s.name !== 'node_textfile_scrape_error').map((s) => s.name)).toEqual(['app_ok']);
     expect(valueOf(samples, 'node_textfile_scrape_error')).toBe(0);
   });
 
@@ -96,7 +115,15 @@ describe('textfile collector', () => {
 
 describe('histograms and summaries as node_exporter re-creates them', () => {
   it('formats bounds like Go, adds the +Inf bucket and a missing _sum/_count', async () => {
-    expect([1e6, 100000, 0.1, 1e-5, 0.0001, 123456789, Infinity].map(goFloatString)).toEqual(['1e+06', '100000', '0.1', '1e-05', '0.0001', '1.23456789e+08', '+Inf']);
+    expect([1e6, 100000, 0.1, 1e-5, 0.0001, 123456789, Infinity].map(goFloatString)).toEqual([
+      '1e+06',
+      '100000',
+      '0.1',
+      '1e-05',
+      '0.0001',
+      '1.23456789e+08',
+      '+Inf',
+    ]);
     const d = files({ 'a.prom': '# TYPE h histogram\nh_bucket{le="1.0"} 1\nh_count 4\n# TYPE s summary\ns{quantile="0.50"} 2\n' });
     const { samples } = await collect(d);
     expect(valueOf(samples, 'h_bucket', { le: '1' })).toBe(1);

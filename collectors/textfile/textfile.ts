@@ -27,6 +27,27 @@ const options = z.strictObject({
 });
 type Options = z.infer<typeof options>;
 
+/**
+ * Families the agent itself serves: another collector's (declared or dynamic), the agent's own
+ * (`vigil_*`, `node_scrape_collector_*`) and the rule engine's (`ALERTS*`). A textfile family of such a
+ * name is dropped and logged, as node_exporter's registry drops a metric whose HELP differs from the
+ * family collected first; served twice, it would duplicate series on /metrics.
+ */
+let reserved: { names: Set<string>; patterns: RegExp[] } | undefined;
+async function isReserved(name: string): Promise<boolean> {
+  if (/^(vigil_|node_scrape_collector_|ALERTS($|_))/.test(name)) return true;
+  if (reserved === undefined) {
+    // Imported when first needed: the registry lists this collector too.
+    const { collectorList } = await import('../registry.ts');
+    const others = collectorList.filter((f) => f.name !== 'textfile');
+    reserved = {
+      names: new Set(others.flatMap((f) => f.metrics.map((m) => m.name))),
+      patterns: others.flatMap((f) => (f.dynamicMetrics ?? []).map((d) => d.pattern)),
+    };
+  }
+  return reserved.names.has(name) || reserved.patterns.some((p) => p.test(name));
+}
+
 /** Names the Prometheus exporter would rewrite (it maps every character outside [a-zA-Z0-9_] and runs of `_` to one `_`). */
 const REWRITTEN = /:|__/;
 
@@ -94,7 +115,8 @@ function distributionSeries(f: TextfileFamily): TextfileSample[] {
   const out: TextfileSample[] = [];
   for (const g of groups.values()) {
     const bounds = [...g.bounds.keys()].sort((x, y) => x - y);
-    for (const b of bounds) out.push({ name: histogram ? `${f.name}_bucket` : f.name, labels: { ...g.labels, [bound]: goFloatString(b) }, value: g.bounds.get(b)! });
+    for (const b of bounds)
+      out.push({ name: histogram ? `${f.name}_bucket` : f.name, labels: { ...g.labels, [bound]: goFloatString(b) }, value: g.bounds.get(b)! });
     if (histogram && !g.bounds.has(Infinity)) out.push({ name: `${f.name}_bucket`, labels: { ...g.labels, le: '+Inf' }, value: g.count });
     out.push({ name: `${f.name}_sum`, labels: g.labels, value: g.sum });
     out.push({ name: `${f.name}_count`, labels: g.labels, value: g.count });
@@ -132,7 +154,8 @@ function createTextfileCollector(opts: Options, ctx: Context): Collector {
           const parsed = parseTextfile(await readText(file));
           if (!parsed.ok) throw new Error(`failed to parse textfile data from "${file}": ${parsed.error}`);
           for (const f of parsed.families.values()) {
-            if (f.samples.some((s) => s.timestampMs !== undefined)) throw new Error(`textfile "${file}" contains unsupported client-side timestamps, skipping entire file`);
+            if (f.samples.some((s) => s.timestampMs !== undefined))
+              throw new Error(`textfile "${file}" contains unsupported client-side timestamps, skipping entire file`);
           }
           // Stat only once parsed, so that a failing file does not look fresh (node_exporter's order);
           // node_exporter reports whole seconds.
@@ -147,6 +170,10 @@ function createTextfileCollector(opts: Options, ctx: Context): Collector {
       }
       for (const { name, families } of parsedFiles) {
         for (const f of families.values()) {
+          if (await isReserved(f.name)) {
+            log(undefined, 'metric dropped: the agent serves a family of that name itself', { file: name, metric: f.name });
+            continue;
+          }
           if (REWRITTEN.test(f.name)) {
             log(undefined, 'metric name not served (the exporter would rewrite it)', { file: name, metric: f.name });
             continue;

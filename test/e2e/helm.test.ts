@@ -49,7 +49,9 @@ const HASHED = /-[a-z0-9]{10}$/;
 
 /** Helm's bookkeeping and kustomize's ConfigMap name hash taken out, so that the two can be compared. */
 function normalize(r: Resource): Resource {
-  const o = structuredClone(r) as Resource & { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { volumes?: { configMap?: { name: string } }[] } } } };
+  const o = structuredClone(r) as Resource & {
+    spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { volumes?: { configMap?: { name: string } }[] } } };
+  };
   for (const k of HELM_BOOKKEEPING) delete o.metadata.labels?.[k];
   if (o.kind === 'ConfigMap') o.metadata.name = o.metadata.name.replace(HASHED, '');
   const tpl = o.spec?.template;
@@ -103,7 +105,14 @@ describe('deploy/helm/vigil', () => {
 
   it('renders with default values, every object passing the API schema of its kind', async () => {
     const rs = await template();
-    expect(rs.map(key).sort()).toEqual(['ConfigMap/vigil/vigil-config', 'DaemonSet/vigil/vigil', 'PrometheusRule/vigil/vigil', 'Service/vigil/vigil', 'ServiceAccount/vigil/vigil', 'ServiceMonitor/vigil/vigil']);
+    expect(rs.map(key).sort()).toEqual([
+      'ConfigMap/vigil/vigil-config',
+      'DaemonSet/vigil/vigil',
+      'PrometheusRule/vigil/vigil',
+      'Service/vigil/vigil',
+      'ServiceAccount/vigil/vigil',
+      'ServiceMonitor/vigil/vigil',
+    ]);
     for (const r of rs) expect(() => MODELS[r.kind]!(r), key(r)).not.toThrow();
   });
 
@@ -148,7 +157,14 @@ describe('deploy/helm/vigil', () => {
     const spec = podSpec(rs);
     const c = spec.containers[0]!;
     expect((c as unknown as { image: string }).image).toBe(`registry.example.com/obs/vigil@sha256:${'a'.repeat(64)}`);
-    expect(c.args).toEqual(['--config=/etc/vigil/vigil.yaml', '--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--web.config.file=/etc/vigil/web/web-config.yml', '--collector.textfile.directory=/host/root/var/lib/node_exporter', '--no-collector.pressure']);
+    expect(c.args).toEqual([
+      '--config=/etc/vigil/vigil.yaml',
+      '--path.procfs=/host/proc',
+      '--path.sysfs=/host/sys',
+      '--web.config.file=/etc/vigil/web/web-config.yml',
+      '--collector.textfile.directory=/host/root/var/lib/node_exporter',
+      '--no-collector.pressure',
+    ]);
     expect(spec.volumes.find((v) => v.name === 'config')?.configMap?.name).toBe('my-vigil-config');
     expect(spec.volumes.find((v) => v.name === 'web-config')?.secret?.secretName).toBe('vigil-web-config');
     expect(spec.volumes.some((v) => v.name === 'root')).toBe(false);

@@ -18,14 +18,17 @@ const CHART_ARGS = [
 ];
 
 describe("node_exporter's flags on the vigil command line", () => {
-  it('check-config takes a node-exporter DaemonSet\'s args and shows them in the effective config', async () => {
+  it("check-config takes a node-exporter DaemonSet's args and shows them in the effective config", async () => {
     const r = await runCli(['check-config', ...CHART_ARGS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const config = parseYaml(r.stdout) as { listen: string; paths: Record<string, string>; collectors: Record<string, Record<string, unknown>> };
     expect(config.listen).toBe('[::]:9100');
     expect(config.paths).toMatchObject({ procfs: '/host/proc', sysfs: '/host/sys', rootfs: '/host/root', udevData: '/host/root/run/udev/data' });
-    expect(config.collectors.filesystem).toMatchObject({ mountPointsExclude: '^/(dev|proc|sys|var/lib/docker/.+)($|/)', fsTypesExclude: '^(autofs|proc|sysfs|tmpfs)$' });
+    expect(config.collectors.filesystem).toMatchObject({
+      mountPointsExclude: '^/(dev|proc|sys|var/lib/docker/.+)($|/)',
+      fsTypesExclude: '^(autofs|proc|sysfs|tmpfs)$',
+    });
     expect(config.collectors.textfile).toMatchObject({ enabled: true, directory: '/var/lib/node_exporter/textfile_collector' });
     expect(config.collectors.pressure).toMatchObject({ enabled: false });
   });

@@ -68,7 +68,7 @@ describe('deploy/systemd/vigil.service', () => {
     expect(Number(exposure![1])).toBeLessThanOrEqual(2);
   });
 
-  it("ExecStart runs the packaged agent with flags the CLI accepts (check-config with the same arguments)", async () => {
+  it('ExecStart runs the packaged agent with flags the CLI accepts (check-config with the same arguments)', async () => {
     const exec = settings(unit, 'ExecStart')[0]!.split(' ');
     expect(exec[0]).toBe('/usr/bin/node');
     const main = exec.findIndex((a) => a.endsWith('/dist/agent/main.js'));

@@ -44,7 +44,14 @@ describe('VigilWatchdog: a per-node heartbeat through the real Alertmanager', ()
       req.setEncoding('utf8').on('data', (d: string) => (body += d));
       req.on('end', () => {
         const msg = JSON.parse(body) as { receiver: string; status: string; groupLabels: Record<string, string>; alerts: { labels: Record<string, string> }[] };
-        for (const a of msg.alerts) heartbeats.push({ node: msg.groupLabels.node ?? '', at: Date.now(), receiver: msg.receiver, alertname: a.labels.alertname ?? '', status: msg.status });
+        for (const a of msg.alerts)
+          heartbeats.push({
+            node: msg.groupLabels.node ?? '',
+            at: Date.now(),
+            receiver: msg.receiver,
+            alertname: a.labels.alertname ?? '',
+            status: msg.status,
+          });
         res.writeHead(200).end('ok');
       });
     });
@@ -86,7 +93,7 @@ describe('VigilWatchdog: a per-node heartbeat through the real Alertmanager', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('delivers a heartbeat per node to the heartbeat receiver, and stops and resumes node a\'s with SIGSTOP/SIGCONT', async () => {
+  it("delivers a heartbeat per node to the heartbeat receiver, and stops and resumes node a's with SIGSTOP/SIGCONT", async () => {
     await until('two heartbeats from each node', () => of('node-a').length >= 2 && of('node-b').length >= 2, { timeoutMs: 30_000, context });
     for (const h of heartbeats) expect(h).toMatchObject({ receiver: 'heartbeat', alertname: 'VigilWatchdog', status: 'firing' });
 

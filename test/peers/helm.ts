@@ -15,12 +15,22 @@ export async function helmBinary(): Promise<string> {
 /** Runs helm to completion: exit code and stdout/stderr (never rejects on a non-zero exit). */
 export async function helm(binary: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(binary, args, { timeout: 120_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: '/tmp/vigil-helm-cache', HELM_CONFIG_HOME: '/tmp/vigil-helm-config', HELM_DATA_HOME: '/tmp/vigil-helm-data' } }, (err, stdout, stderr) => {
-      if (err && typeof (err as { code?: unknown }).code !== 'number') {
-        reject(new Error(`${binary}: ${err.message}`));
-        return;
-      }
-      resolve({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr });
-    });
+    execFile(
+      binary,
+      args,
+      {
+        timeout: 120_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, HELM_CACHE_HOME: '/tmp/vigil-helm-cache', HELM_CONFIG_HOME: '/tmp/vigil-helm-config', HELM_DATA_HOME: '/tmp/vigil-helm-data' },
+      },
+      (err, stdout, stderr) => {
+        if (err && typeof (err as { code?: unknown }).code !== 'number') {
+          reject(new Error(`${binary}: ${err.message}`));
+          return;
+        }
+        resolve({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr });
+      },
+    );
   });
 }
