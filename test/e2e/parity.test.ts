@@ -7,14 +7,14 @@
 // node_time_seconds of all three proves (else the sample is taken again). A counter read by the agent
 // must lie between n0 and n1; a gauge too, unless it moves faster than that (see the tolerances).
 // Three such samples are taken; a difference fails the test when it shows in all three.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
-import { settleAll } from '../peers/child.ts';
+import { settleAll, until } from '../peers/child.ts';
 import { type NodeExporterPeer, startNodeExporter } from '../peers/node-exporter.ts';
 import { type Exposition, type PromFamily, parsePromText, scalar, seriesOf } from '../peers/prom-text.ts';
 
@@ -371,5 +371,14 @@ describe('textfile collector side by side with node_exporter on the same directo
 
   it('keeps the rest of /metrics whole', () => {
     expect(scalar(a, 'node_load1')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads the directory every tick: a file written (atomically, as cron jobs should) shows up, a removed one goes', async () => {
+    const tmp = path.join(dir, '.new.prom.tmp');
+    writeFileSync(tmp, 'app_cron_last_success_timestamp_seconds 1.7e9\n');
+    renameSync(tmp, path.join(dir, 'new.prom'));
+    await until('the new file on /metrics', async () => parsePromText(await agent!.scrape()).families.get('app_cron_last_success_timestamp_seconds')?.samples[0]?.value === 1.7e9);
+    rmSync(path.join(dir, 'new.prom'));
+    await until('the removed file gone from /metrics', async () => !parsePromText(await agent!.scrape()).families.has('app_cron_last_success_timestamp_seconds'));
   });
 });
