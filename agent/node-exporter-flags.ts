@@ -18,6 +18,7 @@ export interface TranslatedFlags {
 /** node_exporter flag → Vigil config key path (valued flags). Deprecated 1.x spellings included. */
 const VALUED: Readonly<Record<string, readonly string[]>> = {
   'web.listen-address': ['listen'],
+  'web.telemetry-path': ['metricsPath'],
   'web.config.file': ['web', 'configFile'],
   'collector.textfile.directory': ['collectors', 'textfile', 'directory'],
   'collector.filesystem.mount-points-exclude': ['collectors', 'filesystem', 'mountPointsExclude'],
@@ -30,9 +31,6 @@ const VALUED: Readonly<Record<string, readonly string[]>> = {
   'collector.netdev.device-blacklist': ['collectors', 'netdev', 'deviceExclude'],
   'log.level': ['logLevel'],
 };
-
-/** Valued flags checked, not translated: the only value Vigil serves. */
-const FIXED: Readonly<Record<string, string>> = { 'web.telemetry-path': '/metrics' };
 
 const NODE_EXPORTER_PREFIX = /^--(no-)?(web|collector|log|runtime)\./;
 
@@ -80,13 +78,10 @@ export function translateNodeExporterFlags(argv: readonly string[], collectors: 
       i++;
       return next;
     };
-    if (!negated && (name in VALUED || name in FIXED)) {
+    if (!negated && name in VALUED) {
       const value = takeValue();
       if (value === undefined) errors.push(error(flag, `node_exporter flag ${flag} needs a value`));
-      else if (name in FIXED) {
-        if (value !== FIXED[name])
-          errors.push(error(flag, `node_exporter flag ${flag}=${value} is not supported: Vigil serves metrics at ${FIXED[name]} only`));
-      } else set(overrides, VALUED[name]!, value);
+      else set(overrides, VALUED[name]!, value);
       continue;
     }
     if (name === 'collector.disable-defaults' && !negated && eq === -1) {

@@ -1,7 +1,7 @@
 // A node_exporter DaemonSet's args given to `vigil run`/`check-config` unchanged: the real CLI.
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../peers/agent.ts';
+import { runCli, startAgent } from '../peers/agent.ts';
 
 // The args prometheus-community's node-exporter chart renders by default, plus common extras.
 const CHART_ARGS = [
@@ -44,5 +44,17 @@ describe("node_exporter's flags on the vigil command line", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('VIGIL_ERR_CONFIG_INVALID --web.max-requests:');
     expect(r.stderr).toContain('VIGIL_ERR_CONFIG_INVALID --collector.systemd:');
+  });
+
+  it('--web.telemetry-path moves the scrape endpoint, as in node_exporter', async () => {
+    const agent = await startAgent({ interval: '1s', args: ['--web.telemetry-path=/node-metrics'] });
+    try {
+      const res = await fetch(`${agent.url}/node-metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/^node_load1 /m);
+      expect((await fetch(`${agent.url}/metrics`)).status).toBe(404);
+    } finally {
+      await agent.stop();
+    }
   });
 });
