@@ -121,6 +121,7 @@ export class Agent {
     const nodePage = this.nodePage;
     this.server = new AgentServer({
       prometheus: this.prometheus,
+      metricsPath: this.config.metricsPath,
       ready: () => this.lastSnapshot !== undefined,
       logger: this.logger,
       alertsApi: () => this.alerting.alertsApi(),

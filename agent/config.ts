@@ -95,6 +95,8 @@ const components = componentSections({ alerting: alertingOptions });
 
 const configSchema = z.strictObject({
   listen: listen.default('0.0.0.0:9464'),
+  /** Path of the Prometheus scrape endpoint (node_exporter's --web.telemetry-path). */
+  metricsPath: z.string().regex(/^\/[^?#\s]*$/, { message: 'expected a path such as "/metrics"' }).default('/metrics'),
   interval: duration({ min: 100 }).default('10s'),
   collectorTimeout: duration({ min: 10 }).default('5s'),
   logLevel: z.enum(LOG_LEVELS).default('info'),

@@ -15,6 +15,8 @@ import { LOG_LEVELS } from './logger.ts';
 import type { Logger } from 'pino';
 import { ensureRuntimeFlags } from './runtime-flags.ts';
 import { checkStateDir, removeStaleTempFiles } from './state-dir.ts';
+import { translateNodeExporterFlags } from './node-exporter-flags.ts';
+import { collectorList } from '../collectors/registry.ts';
 
 /** Exit status for "the input (config, rules, flags) is invalid". */
 const EXIT_INVALID = 2;
@@ -31,14 +33,20 @@ interface RunFlags {
   'path.udev.data'?: string;
 }
 
-/** Flags as a partial config object (only those given). */
+// node_exporter's flags (a DaemonSet's args) become overrides before the CLI parses the rest.
+const nodeExporterFlags = translateNodeExporterFlags(
+  process.argv.slice(2),
+  collectorList.filter((c) => c.configKey === undefined).map((c) => c.name),
+);
+
+/** Flags as a partial config object (only those given); node_exporter's aliases first, Vigil's own flags win. */
 function flagOverrides(f: RunFlags): Record<string, unknown> {
   const paths: Record<string, string> = {};
   if (f['path.procfs'] !== undefined) paths.procfs = f['path.procfs'];
   if (f['path.sysfs'] !== undefined) paths.sysfs = f['path.sysfs'];
   if (f['path.rootfs'] !== undefined) paths.rootfs = f['path.rootfs'];
   if (f['path.udev.data'] !== undefined) paths.udevData = f['path.udev.data'];
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { ...nodeExporterFlags.overrides };
   if (f.listen !== undefined) out.listen = f.listen;
   if (f.interval !== undefined) out.interval = f.interval;
   if (f.logLevel !== undefined) out.logLevel = f.logLevel;
@@ -163,4 +171,5 @@ function exitWith(code: number): void {
   process.exitCode = code;
 }
 
-await buildCli().parseAsync(process.argv);
+if (nodeExporterFlags.errors.length > 0) reportInvalid({ ok: false, errors: nodeExporterFlags.errors }, 'flag');
+await buildCli().parseAsync([...process.argv.slice(0, 2), ...nodeExporterFlags.argv]);

@@ -11,6 +11,8 @@ import { ErrorCode } from '../core/errors.ts';
 
 export interface ServerDeps {
   readonly prometheus: PrometheusSink;
+  /** Where /metrics is served (config metricsPath); "/metrics" when left out. */
+  readonly metricsPath?: string;
   readonly ready: () => boolean;
   readonly logger: Logger;
   /** Body of /api/v1/alerts (Prometheus' JSON shape). */
@@ -84,10 +86,11 @@ export class AgentServer {
       res.writeHead(page.status, page.headers).end(page.body);
       return;
     }
+    if (url === (this.deps.metricsPath ?? '/metrics')) {
+      this.deps.prometheus.serve(req, res);
+      return;
+    }
     switch (url) {
-      case '/metrics':
-        this.deps.prometheus.serve(req, res);
-        return;
       case '/healthz':
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         return;

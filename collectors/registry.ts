@@ -11,6 +11,7 @@ import { pgbouncerCollector } from './pgbouncer/pgbouncer.ts';
 import { pgreplicationCollector } from './pgreplication/pgreplication.ts';
 import { pressureCollector } from './pressure/pressure.ts';
 import { statCollector } from './stat/stat.ts';
+import { textfileCollector } from './textfile/textfile.ts';
 import { timeCollector } from './time/time.ts';
 import { unameCollector } from './uname/uname.ts';
 
@@ -26,6 +27,7 @@ export const collectorList: readonly CollectorFactory<object>[] = [
   unameCollector,
   osCollector,
   timeCollector,
+  textfileCollector,
   pgreplicationCollector,
   pgbouncerCollector,
 ];

@@ -16,6 +16,8 @@ export const ErrorCode = {
   SINK_FAILED: 'VIGIL_ERR_SINK_FAILED',
   /** statfs of a mount point did not answer in collectors.filesystem.mountTimeout; the mount is skipped until it does. */
   MOUNT_STUCK: 'VIGIL_ERR_MOUNT_STUCK',
+  /** A textfile collector *.prom file (or its directory) could not be read, did not parse, or had timestamps; that file is skipped. */
+  TEXTFILE_INVALID: 'VIGIL_ERR_TEXTFILE_INVALID',
   /** The alerting stage failed in one tick (the previous alerts are kept and re-sent). */
   ALERT_EVALUATION_FAILED: 'VIGIL_ERR_ALERT_EVALUATION_FAILED',
   /** The runbooks (or the runbook page script) cannot be loaded; /runbooks/ serves what it can. */

@@ -11,6 +11,8 @@ export interface Sample {
   readonly labels: Labels;
   readonly value: number;
   readonly kind: SampleKind;
+  /** The family's help text when it is only known at run time (a textfile's HELP line); else the declared one. */
+  readonly help?: string;
 }
 
 /** A metric family as declared next to the component that produces it. */

@@ -78,7 +78,7 @@ export class SnapshotMetricProducer implements MetricProducer {
       }
       let family = families.get(s.name);
       if (family === undefined) {
-        const descriptor = { name: s.name, description: this.catalog.help(s.name), unit: '', valueType: ValueType.DOUBLE };
+        const descriptor = { name: s.name, description: s.help ?? this.catalog.help(s.name), unit: '', valueType: ValueType.DOUBLE };
         family =
           s.kind === 'counter'
             ? { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints: [] }

@@ -84,10 +84,12 @@ const rules: { file: string; rule: Rule }[] = ruleFiles.flatMap((file) => {
   return doc.groups.flatMap((g) => g.rules.map((rule) => ({ file: path.basename(file), rule })));
 });
 const alertNames = [...new Set(rules.flatMap(({ rule }) => (rule.alert ? [rule.alert] : [])))].sort();
+/** The dead man's switch: always firing (no `for`, never silent), severity none, routed to the heartbeat receiver. */
+const WATCHDOG = 'VigilWatchdog';
 
 /** The PromQL the agent evaluates (issue 5): anything else in a default rule would not run on the node. */
 const SUPPORTED_FUNCTIONS = new Set([
-  'rate', 'irate', 'increase', 'delta', 'deriv', 'predict_linear', 'changes', 'resets', 'absent', 'time', 'abs',
+  'vector', 'rate', 'irate', 'increase', 'delta', 'deriv', 'predict_linear', 'changes', 'resets', 'absent', 'time', 'abs',
   'clamp', 'clamp_min', 'clamp_max', 'label_replace',
   'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time',
   'stddev_over_time', 'stdvar_over_time', 'quantile_over_time', 'present_over_time',
@@ -120,7 +122,7 @@ describe('default rule files', () => {
       'PostgresReplicaNotStreaming', 'PostgresReplicationSlotRetainingWAL', 'PostgresStandbyMissing', 'PostgresDown',
       'HostAnomalyDetected', 'VigilCollectorFailing', 'PostgresWALArchivingFailing', 'PostgresWALArchiveBacklogGrowing',
       'PostgresWALArchiveOlderThanRPO', 'PostgresFailoverHappened', 'PostgresPromotedPrimaryWithoutStandbys', 'PgBouncerDown',
-      'PgBouncerClientsWaiting', 'PgBouncerClientConnectionsNearLimit',
+      'PgBouncerClientsWaiting', 'PgBouncerClientConnectionsNearLimit', WATCHDOG,
     ]) {
       expect(alertNames).toContain(name);
     }
@@ -150,8 +152,13 @@ describe('default rule files', () => {
     for (const { file, rule } of rules) {
       const where = `${file}: ${rule.alert ?? rule.record}`;
       expect(rule.alert, `${where}: default rules are alerts`).toBeDefined();
-      expect(rule.for, `${where}: for`).toMatch(/^\d+[smh]$/);
-      expect(['warning', 'critical'], `${where}: severity`).toContain(rule.labels?.severity);
+      if (rule.alert === WATCHDOG) {
+        expect(rule.for, `${where}: fires at once`).toBeUndefined();
+        expect(rule.labels?.severity, `${where}: severity`).toBe('none');
+      } else {
+        expect(rule.for, `${where}: for`).toMatch(/^\d+[smh]$/);
+        expect(['warning', 'critical'], `${where}: severity`).toContain(rule.labels?.severity);
+      }
       for (const key of ['summary', 'description', 'value']) expect(rule.annotations?.[key], `${where}: annotation ${key}`).toBeTruthy();
       expect(rule.annotations?.value, `${where}: the value annotation formats the value`).toMatch(/^\{\{ \$value( \| humanize\w*)? \}\}(%|B)?$/);
       expect(rule.annotations?.runbook_url, `${where}: runbook_url is added by the agent`).toBeUndefined();
@@ -189,7 +196,7 @@ describe('default rule files', () => {
             continue;
           }
           for (const e of exp) {
-            expect(e.exp_labels?.severity, `${path.basename(file)}: ${a.alertname} expects its severity`).toMatch(/^(warning|critical)$/);
+            expect(e.exp_labels?.severity, `${path.basename(file)}: ${a.alertname} expects its severity`).toMatch(a.alertname === WATCHDOG ? /^none$/ : /^(warning|critical)$/);
             expect(Object.keys(e.exp_annotations ?? {}).sort(), `${path.basename(file)}: ${a.alertname} expects its annotations`).toEqual(['description', 'summary', 'value']);
           }
           fires.add(a.alertname);
@@ -197,7 +204,7 @@ describe('default rule files', () => {
       }
     }
     expect([...fires].sort()).toEqual(alertNames);
-    expect([...silent].sort()).toEqual(alertNames);
+    expect([...silent].sort()).toEqual(alertNames.filter((n) => n !== WATCHDOG));
   });
 });
 
@@ -343,7 +350,9 @@ describe('runbooks', () => {
           if (ref.name === 'Identifier' && ref.node.parent?.name === 'VectorSelector') metrics.add(rule.expr.slice(ref.from, ref.to));
         },
       });
-      expect(metrics.size, `${rule.alert}: metrics of ${rule.expr}`).toBeGreaterThan(0);
+      // The watchdog reads no metric (vector(1)); its runbook diagnoses from the agent's liveness.
+      if (rule.alert === WATCHDOG) expect(text).toContain('vigil_ticks_total');
+      else expect(metrics.size, `${rule.alert}: metrics of ${rule.expr}`).toBeGreaterThan(0);
       for (const m of metrics) expect(text, `${rule.alert}.md mentions ${m}`).toContain(m);
     }
   });
@@ -450,7 +459,7 @@ describe('alertmanager.yml', () => {
     const r = await run(AMTOOL_BIN, ['check-config', SHIPPED_ALERTMANAGER_CONFIG]);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/1 inhibit rules/);
-    expect(r.output).toMatch(/2 receivers/);
+    expect(r.output).toMatch(/3 receivers/);
     expect(r.output).toMatch(/1 templates/);
   });
 
@@ -462,6 +471,7 @@ describe('alertmanager.yml', () => {
     };
     expect(cfg.route.group_by).toEqual(['alertname', 'cluster', 'node']);
     expect(cfg.route.routes.map((r) => [r.matchers, r.receiver])).toEqual([
+      [['alertname="VigilWatchdog"'], 'heartbeat'],
       [['severity="critical"'], 'pagerduty-critical'],
       [['severity="warning"'], 'slack-warnings'],
     ]);

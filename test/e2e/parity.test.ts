@@ -7,12 +7,14 @@
 // node_time_seconds of all three proves (else the sample is taken again). A counter read by the agent
 // must lie between n0 and n1; a gauge too, unless it moves faster than that (see the tolerances).
 // Three such samples are taken; a difference fails the test when it shows in all three.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentPeer, startAgent } from '../peers/agent.ts';
-import { settleAll } from '../peers/child.ts';
+import { settleAll, until } from '../peers/child.ts';
 import { type NodeExporterPeer, startNodeExporter } from '../peers/node-exporter.ts';
 import { type Exposition, type PromFamily, parsePromText, scalar, seriesOf } from '../peers/prom-text.ts';
 
@@ -35,6 +37,7 @@ const FAMILIES = [
   'node_os_info',
   'node_os_version',
   'node_time_seconds',
+  'node_textfile_scrape_error',
 ];
 
 /** Families compared as a group: every family node_exporter exposes under the prefix. */
@@ -240,5 +243,142 @@ describe('parity with node_exporter on this host', () => {
     const cpuBefore = seriesOf(s.ne0.families.get('node_cpu_seconds_total'));
     const moved = [...cpu].filter(([k, v]) => v.value !== cpuBefore.get(k)?.value);
     expect(moved.length).toBeGreaterThan(0);
+  });
+});
+
+// The textfile collector on one directory, read by both: good files, files node_exporter rejects whole,
+// and families that conflict between files. Everything is static, so everything must be equal: series,
+// values, help, and types, except where Vigil's /metrics serves a gauge (untyped families, counters not
+// named *_total, the series of summaries and histograms; see collectors/textfile/textfile.ts).
+const TEXTFILES: Readonly<Record<string, string>> = {
+  'a.prom': [
+    '# HELP app_jobs_total Jobs done, by "queue".\\n',
+    '# TYPE app_jobs_total counter',
+    'app_jobs_total{queue="x"} 3',
+    'app_jobs_total 4',
+    '# TYPE app_restarts counter',
+    'app_restarts 2',
+    '# HELP app_temp_celsius Temperature.',
+    '# TYPE app_temp_celsius gauge',
+    'app_temp_celsius{sensor="a \\"b\\" \\\\ c\\n"} -21.5',
+    'app_temp_celsius{sensor="inf",} +Inf',
+    '  app_untyped{a="1"} 7e3',
+    '# TYPE app_latency_seconds histogram',
+    'app_latency_seconds_bucket{le="0.1"} 1',
+    'app_latency_seconds_bucket{le="+Inf"} 2',
+    'app_latency_seconds_sum 0.3',
+    'app_latency_seconds_count 2',
+    '# TYPE app_rpc_seconds summary',
+    'app_rpc_seconds{quantile="0.5"} 0.2',
+    'app_rpc_seconds_sum 1',
+    'app_rpc_seconds_count 3',
+    '# TYPE app_size_bytes histogram',
+    'app_size_bytes_bucket{path="/",le="1000000.0"} 4',
+    'app_size_bytes_bucket{path="/",le="1e-5"} 1',
+    'app_size_bytes_count{path="/"} 5',
+    'app_size_bytes_bucket{le="5"} 1',
+    '# TYPE app_q summary',
+    'app_q{quantile="0.99"} 3',
+    'app_q{quantile="0.5",x="1"} 2',
+    '# a plain comment',
+    '',
+  ].join('\n'),
+  'b.prom': [
+    '# HELP app_jobs_total Other help.',
+    '# TYPE app_jobs_total counter',
+    'app_jobs_total{queue="y"} 9',
+    '# TYPE app_temp_celsius counter',
+    'app_temp_celsius{sensor="c"} 1',
+    'app_untyped{a="2"} 8',
+    'app_untyped{a="1"} 70',
+    'app_only_b 1',
+    '',
+  ].join('\n'),
+  'c-timestamps.prom': 'app_c 1 1700000000000\n',
+  'd-syntax.prom': 'app_d{ 1\n',
+  'e-duplicate-label.prom': 'app_e{a="1",a="2"} 1\n',
+  'f-bad-escape.prom': 'app_f{a="\\q"} 1\n',
+  'g-second-type.prom': '# TYPE app_g gauge\n# TYPE app_g gauge\napp_g 1\n',
+  'h-unknown-type.prom': '# TYPE app_h number\napp_h 1\n',
+  'i-not-a-number.prom': 'app_i one\n',
+  'j-third-field.prom': 'app_j 1 2 3\n',
+  'k-reserved-label.prom': 'app_k{__name__="x"} 1\n',
+  'l-bucket-without-le.prom': '# TYPE app_l histogram\napp_l_bucket 1\n',
+  'm-type-after-samples.prom': 'app_m 1\n# TYPE app_m gauge\n',
+  'ignored.txt': 'app_txt 1\n',
+};
+
+/** Every sample of families with these prefixes, flattened: "name{labels}" → value. */
+function flatSeries(e: Exposition, prefixes: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const f of e.families.values()) {
+    if (!prefixes.some((p) => f.name.startsWith(p))) continue;
+    for (const s of f.samples) {
+      const labels = Object.keys(s.labels)
+        .sort()
+        .map((k) => `${k}=${JSON.stringify(s.labels[k])}`)
+        .join(',');
+      out.set(`${s.name}{${labels}}`, s.value);
+    }
+  }
+  return out;
+}
+
+describe('textfile collector side by side with node_exporter on the same directory', () => {
+  let agent: AgentPeer | undefined;
+  let ne: NodeExporterPeer | undefined;
+  let dir = '';
+  let a: Exposition;
+  let n: Exposition;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'vigil-textfile-parity-'));
+    for (const [name, text] of Object.entries(TEXTFILES)) writeFileSync(path.join(dir, name), text);
+    // Vigil gets node_exporter's own flag (an alias): the same args for both.
+    const flag = `--collector.textfile.directory=${dir}`;
+    await settleAll([
+      startAgent({ interval: '1s', args: [flag] }).then((p) => (agent = p)),
+      startNodeExporter({ collectors: ['textfile'], extraArgs: [flag] }).then((p) => (ne = p)),
+    ]);
+    [a, n] = (await Promise.all([agent!.scrape(), ne!.scrape()])).map(parsePromText) as [Exposition, Exposition];
+  });
+
+  afterAll(async () => {
+    await Promise.all([agent?.stop(), ne?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the same series with the same values (first family wins, bad files skipped whole)', () => {
+    const ns = flatSeries(n, ['app_', 'node_textfile_']);
+    expect(ns.size, 'node_exporter read the good files').toBeGreaterThan(15);
+    expect(Object.fromEntries(flatSeries(a, ['app_', 'node_textfile_']))).toEqual(Object.fromEntries(ns));
+    expect(scalar(n, 'node_textfile_scrape_error')).toBe(1);
+  });
+
+  it('has the same HELP, and the same TYPE wherever Vigil serves the family\'s type', () => {
+    for (const f of n.families.values()) {
+      if (!f.name.startsWith('app_') && !f.name.startsWith('node_textfile_')) continue;
+      const sampleNames = [...new Set(f.samples.map((s) => s.name))];
+      for (const name of sampleNames) {
+        const mine = a.families.get(name);
+        expect(mine, `${name} in the agent`).toBeDefined();
+        expect(mine!.help, `HELP of ${name}`).toBe(f.help);
+        const servedAsIs = f.type === 'gauge' || (f.type === 'counter' && f.name.endsWith('_total'));
+        expect(mine!.type, `TYPE of ${name} (${f.type})`).toBe(servedAsIs ? f.type : 'gauge');
+      }
+    }
+  });
+
+  it('keeps the rest of /metrics whole', () => {
+    expect(scalar(a, 'node_load1')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads the directory every tick: a file written (atomically, as cron jobs should) shows up, a removed one goes', async () => {
+    const tmp = path.join(dir, '.new.prom.tmp');
+    writeFileSync(tmp, 'app_cron_last_success_timestamp_seconds 1.7e9\n');
+    renameSync(tmp, path.join(dir, 'new.prom'));
+    await until('the new file on /metrics', async () => parsePromText(await agent!.scrape()).families.get('app_cron_last_success_timestamp_seconds')?.samples[0]?.value === 1.7e9);
+    rmSync(path.join(dir, 'new.prom'));
+    await until('the removed file gone from /metrics', async () => !parsePromText(await agent!.scrape()).families.has('app_cron_last_success_timestamp_seconds'));
   });
 });

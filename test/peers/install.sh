@@ -15,6 +15,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless) # the Kafka broker (test/peers/kafka.ts)
 command -v mvn >/dev/null || need+=(maven)                    # fetches the Kafka jars
+command -v systemd-analyze >/dev/null || need+=(systemd)      # verifies deploy/systemd/vigil.service
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -26,7 +27,9 @@ fi
 
 # Real peers that are not Debian packages, cached under $HOME/.cache/vigil-peers/ (quick when cached):
 # the Apache Kafka broker's jars from Maven Central, and an OpenTelemetry Collector built with the
-# collector builder from the Go module proxy (needs Go >= 1.24 on PATH; ~3-5 min cold).
+# collector builder from the Go module proxy (needs Go >= 1.24 on PATH; ~3-5 min cold), and helm v3
+# from the Go module proxy (deploy/helm/vigil's tests; ~2-4 min cold).
 here="$(cd "$(dirname "$0")" && pwd)"
 bash "${here}/kafka/fetch.sh" >/dev/null
 bash "${here}/otel-collector/build.sh" >/dev/null
+bash "${here}/helm/build.sh" >/dev/null

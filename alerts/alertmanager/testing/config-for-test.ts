@@ -21,6 +21,10 @@ export interface AlertmanagerTestOverrides {
   readonly groupWait?: string;
   readonly groupInterval?: string;
   readonly repeatInterval?: string;
+  /** The heartbeat webhook's URL (the dead man's switch service's stand-in); the shipped one when left out. */
+  readonly heartbeatUrl?: string;
+  /** The heartbeat route's group_interval and repeat_interval (e.g. "1s"); the shipped ones when left out. */
+  readonly heartbeatInterval?: string;
 }
 
 function receiverConfigs(receivers: unknown, key: 'slack_configs' | 'pagerduty_configs'): YAMLMap[] {
@@ -50,6 +54,23 @@ export function alertmanagerConfigFor(test: AlertmanagerTestOverrides, source = 
   const templates: unknown = (doc.toJS() as { templates?: unknown }).templates;
   if (Array.isArray(templates)) {
     doc.set('templates', templates.map((t) => (path.isAbsolute(String(t)) ? String(t) : path.join(SHIPPED_ALERTMANAGER_DIR, String(t)))));
+  }
+  if (test.heartbeatUrl !== undefined || test.heartbeatInterval !== undefined) {
+    const receivers = doc.get('receivers', true);
+    const routes = doc.getIn(['route', 'routes'], true);
+    if (!isSeq(receivers) || !isSeq(routes)) throw new Error('alertmanager.yml: expected receivers and route.routes');
+    const heartbeat = receivers.items.find((r) => isMap(r) && r.get('name') === 'heartbeat');
+    const route = routes.items.find((r) => isMap(r) && r.get('receiver') === 'heartbeat');
+    if (!isMap(heartbeat) || !isMap(route)) throw new Error('alertmanager.yml: expected the heartbeat receiver and its route');
+    if (test.heartbeatUrl !== undefined) {
+      const hooks = heartbeat.get('webhook_configs', true);
+      if (!isSeq(hooks)) throw new Error('alertmanager.yml: the heartbeat receiver has no webhook_configs');
+      for (const h of hooks.items) if (isMap(h)) h.set('url', test.heartbeatUrl);
+    }
+    if (test.heartbeatInterval !== undefined) {
+      route.set('group_interval', test.heartbeatInterval);
+      route.set('repeat_interval', test.heartbeatInterval);
+    }
   }
   if (test.groupWait !== undefined) doc.setIn(['route', 'group_wait'], test.groupWait);
   if (test.groupInterval !== undefined) doc.setIn(['route', 'group_interval'], test.groupInterval);
