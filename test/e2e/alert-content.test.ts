@@ -157,7 +157,7 @@ describe('default rule files', () => {
         expect(rule.labels?.severity, `${where}: severity`).toBe('none');
       } else {
         expect(rule.for, `${where}: for`).toMatch(/^\d+[smh]$/);
-        expect(['warning', 'critical'], `${where}: severity`).toContain(rule.labels?.severity);
+        expect(['info', 'warning', 'critical'], `${where}: severity`).toContain(rule.labels?.severity);
       }
       for (const key of ['summary', 'description', 'value']) expect(rule.annotations?.[key], `${where}: annotation ${key}`).toBeTruthy();
       expect(rule.annotations?.value, `${where}: the value annotation formats the value`).toMatch(/^\{\{ \$value( \| humanize\w*)? \}\}(%|B)?$/);
@@ -196,7 +196,7 @@ describe('default rule files', () => {
             continue;
           }
           for (const e of exp) {
-            expect(e.exp_labels?.severity, `${path.basename(file)}: ${a.alertname} expects its severity`).toMatch(a.alertname === WATCHDOG ? /^none$/ : /^(warning|critical)$/);
+            expect(e.exp_labels?.severity, `${path.basename(file)}: ${a.alertname} expects its severity`).toMatch(a.alertname === WATCHDOG ? /^none$/ : /^(info|warning|critical)$/);
             expect(Object.keys(e.exp_annotations ?? {}).sort(), `${path.basename(file)}: ${a.alertname} expects its annotations`).toEqual(['description', 'summary', 'value']);
           }
           fires.add(a.alertname);
@@ -463,7 +463,7 @@ describe('alertmanager.yml', () => {
     expect(r.output).toMatch(/1 templates/);
   });
 
-  it('routes critical to PagerDuty and warning to Slack, grouped by alertname/cluster/node, secrets from files', () => {
+  it('routes critical to PagerDuty, warning and info to Slack, grouped by alertname/cluster/node, secrets from files', () => {
     const cfg = parseYaml(readFileSync(SHIPPED_ALERTMANAGER_CONFIG, 'utf8')) as {
       route: { group_by: string[]; routes: { receiver: string; matchers: string[] }[] };
       inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
@@ -474,6 +474,7 @@ describe('alertmanager.yml', () => {
       [['alertname="VigilWatchdog"'], 'heartbeat'],
       [['severity="critical"'], 'pagerduty-critical'],
       [['severity="warning"'], 'slack-warnings'],
+      [['severity="info"'], 'slack-warnings'],
     ]);
     expect(cfg.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster', 'node'] }]);
     const pd = cfg.receivers.find((r) => r.name === 'pagerduty-critical')!.pagerduty_configs![0]!;
