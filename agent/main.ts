@@ -70,7 +70,8 @@ async function run(flags: RunFlags): Promise<void> {
   // Stopped before anything started: nothing to save.
   if (runSignals.stopRequested !== undefined) process.exit(0);
   ensureRuntimeFlags();
-  const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
+  const reloadConfig = () => loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
+  const result = await reloadConfig();
   if (!result.ok) reportInvalid(result);
   const stateDir = await checkStateDir(result.config.stateDir, { create: true });
   if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
@@ -78,7 +79,7 @@ async function run(flags: RunFlags): Promise<void> {
   runSignals.useLogger(logger);
   const stale = await removeStaleTempFiles(result.config.stateDir);
   if (stale.length > 0) logger.info({ removed: stale }, 'removed temporary files that earlier runs left in the state directory');
-  const created = await Agent.create({ config: result.config, logger, env: process.env });
+  const created = await Agent.create({ config: result.config, logger, env: process.env, reloadConfig });
   if (!created.ok) reportInvalid(created, 'rule');
   const agent = created.agent;
   try {
@@ -90,6 +91,7 @@ async function run(flags: RunFlags): Promise<void> {
     }
     throw err;
   }
+  runSignals.whenReloadAsked(() => void agent.reload());
   // A stop signal that came during start-up is acted on now.
   runSignals.whenStopped((signal) => stop(agent, logger, signal));
 }

@@ -1,4 +1,5 @@
 // The agent's HTTP endpoints: /metrics, /healthz (alive), /readyz (first tick done), and an index;
+// /-/healthy and /-/ready (Prometheus' names) answer as /healthz and /readyz; POST /-/reload reloads;
 // with the alerting stage, /api/v1/alerts, /runbooks/<name> and POST /faro/collect (runbook views);
 // with the node page (web/), GET / and /api/v1/{status,anomalies,series}.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -7,7 +8,7 @@ import type { Logger } from 'pino';
 import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 import { parseListen } from './config.ts';
 import { FARO_COLLECT_MAX_BYTES, FARO_COLLECT_PATH } from '../alerts/runbooks/views.ts';
-import { ErrorCode } from '../core/errors.ts';
+import { ErrorCode, formatUserError, type UserError } from '../core/errors.ts';
 
 export interface ServerDeps {
   readonly prometheus: PrometheusSink;
@@ -21,6 +22,8 @@ export interface ServerDeps {
   readonly faroCollect?: (body: unknown) => boolean;
   /** GET / (the node page) and its JSON endpoints; undefined for paths it does not serve. `query` is the raw text after "?". */
   readonly nodePage?: (path: string, query: string) => { status: number; headers: Readonly<Record<string, string>>; body: string } | undefined;
+  /** POST /-/reload: re-reads the config and rule files; 200 when applied, 500 with every error when refused. */
+  readonly reload?: () => Promise<{ ok: true } | { ok: false; errors: readonly UserError[] }>;
 }
 
 const INDEX = `<!doctype html><html><head><title>Vigil</title></head><body><h1>Vigil</h1>
@@ -75,6 +78,10 @@ export class AgentServer {
       this.faroCollect(req, res, this.deps.faroCollect);
       return;
     }
+    if (url === '/-/reload' && this.deps.reload) {
+      this.reload(req, res, this.deps.reload);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -89,9 +96,11 @@ export class AgentServer {
         this.deps.prometheus.serve(req, res);
         return;
       case '/healthz':
+      case '/-/healthy':
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         return;
-      case '/readyz': {
+      case '/readyz':
+      case '/-/ready': {
         const ready = this.deps.ready();
         res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'waiting for the first tick\n');
         return;
@@ -152,6 +161,22 @@ export class AgentServer {
       if (collect(body)) res.writeHead(204).end();
       else res.writeHead(400, { 'content-type': 'text/plain' }).end('body is not a Faro payload\n');
     });
+  }
+
+  /** POST /-/reload (PUT too, as Prometheus); answered when the reload is done, like Prometheus' lifecycle API. */
+  private reload(req: IncomingMessage, res: ServerResponse, reload: NonNullable<ServerDeps['reload']>): void {
+    if (req.method !== 'POST' && req.method !== 'PUT') {
+      res.writeHead(405, { allow: 'POST, PUT' }).end();
+      return;
+    }
+    req.resume();
+    reload().then(
+      (r) => {
+        if (r.ok) res.writeHead(200, { 'content-type': 'text/plain' }).end('configuration reloaded\n');
+        else res.writeHead(500, { 'content-type': 'text/plain' }).end(`failed to reload config:\n${r.errors.map(formatUserError).join('\n')}\n`);
+      },
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('failed to reload config\n'),
+    );
   }
 
   close(): Promise<void> {
