@@ -22,6 +22,7 @@ import { type ReloadStatus, SELF_METRICS, selfSamples } from './self-metrics.ts'
 import { restartOnlyChanges } from './reload.ts';
 import type { SinkFactory } from '../sinks/sink.ts';
 import { AgentServer } from './server.ts';
+import { loadWebConfig, type WebConfig } from './web-config.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import type { TickOutput } from '../core/tick-output.ts';
 import type { UserError } from '../core/errors.ts';
@@ -101,6 +102,7 @@ interface AgentParts {
   readonly alertingSource: string;
   readonly stageContext: StageContext;
   readonly abort: AbortController;
+  readonly web: WebConfig | undefined;
 }
 
 export class Agent {
@@ -179,6 +181,7 @@ export class Agent {
         return ok;
       },
       ...(this.reloadConfig !== undefined ? { reload: () => this.reload() } : {}),
+      ...(parts.web !== undefined ? { web: parts.web } : {}),
       ...(nodePage !== undefined ? { nodePage: (path: string, query: string) => nodePage.handle(path, query, this.now()) } : {}),
     });
     this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.inTurn(() => this.tick()), () =>
@@ -240,6 +243,11 @@ export class Agent {
     const telemetry = createTelemetry([prometheus.exporter, ...sinks.flatMap((s) => s.sink.metricReaders ?? [])], performance.timeOrigin);
     const stageContext: StageContext = { ...base, meter: telemetry.provider.getMeter('vigil') };
 
+    const web = await Agent.webConfig(config);
+    if (!web.ok) {
+      await telemetry.shutdown().catch(() => undefined);
+      return web;
+    }
     const detector = Agent.buildDetector(config, stageContext, env);
     const alerting = await createAlertingStage(config.alerting, { ...stageContext, logger: logger.child({ stage: 'alerting' }) });
     if (!alerting.ok) {
@@ -248,8 +256,14 @@ export class Agent {
     }
     for (const specs of [detector.metrics, alerting.stage.metrics, ...sinks.map((s) => s.sink.metrics ?? [])]) catalog.add(specs);
     if (config.nodePage.enabled) catalog.add(NODE_PAGE_METRICS);
-    const parts: AgentParts = { collectors, prometheus, sinks, sinkContext, telemetry, detector, alerting: alerting.stage, alertingSource: alerting.source, stageContext, abort };
+    const parts: AgentParts = { collectors, prometheus, sinks, sinkContext, telemetry, detector, alerting: alerting.stage, alertingSource: alerting.source, stageContext, abort, web: web.web };
     return { ok: true, agent: new Agent(opts, parts) };
+  }
+
+  /** The web config file, read and checked (TLS files usable, bcrypt hashes only); none when web.configFile is empty. */
+  private static async webConfig(config: Config): Promise<{ ok: true; web: WebConfig | undefined } | { ok: false; errors: UserError[] }> {
+    if (config.web.configFile === '') return { ok: true, web: undefined };
+    return loadWebConfig(config.web.configFile);
   }
 
   private static buildDetector(config: Config, stageContext: StageContext, env: NodeJS.ProcessEnv): DetectorStage {
@@ -294,9 +308,14 @@ export class Agent {
     let result: ReloadResult;
     try {
       const loaded = await this.reloadConfig();
-      // The rule files are read and checked outside the tick's turn: a refused reload never delays a tick.
-      const alerting = loaded.ok ? await createAlertingStage(loaded.config.alerting, { ...this.stageContext, logger: this.logger.child({ stage: 'alerting' }) }) : loaded;
-      result = loaded.ok && alerting.ok ? await this.inTurn(() => this.apply(loaded.config, alerting)) : alerting;
+      if (!loaded.ok) result = loaded;
+      else {
+        // The rule files and the web config are read and checked outside the tick's turn: a refused reload never delays a tick.
+        const alerting = await createAlertingStage(loaded.config.alerting, { ...this.stageContext, logger: this.logger.child({ stage: 'alerting' }) });
+        const web = await Agent.webConfig(loaded.config);
+        if (!alerting.ok || !web.ok) result = { ok: false, errors: [...(alerting.ok ? [] : alerting.errors), ...(web.ok ? [] : web.errors)] };
+        else result = await this.inTurn(() => this.apply(loaded.config, alerting, web.web));
+      }
     } catch (err) {
       result = { ok: false, errors: [{ code: ErrorCode.RELOAD_FAILED, where: '(agent)', message: redactError(err) }] };
     }
@@ -317,7 +336,7 @@ export class Agent {
    * as they are (with their connections and state); the others are rebuilt and swapped. Rule files
    * are checked before anything is touched, so a bad one changes nothing.
    */
-  private async apply(next: Config, alerting: Extract<AlertingStageResult, { ok: true }>): Promise<ReloadResult> {
+  private async apply(next: Config, alerting: Extract<AlertingStageResult, { ok: true }>, web: WebConfig | undefined): Promise<ReloadResult> {
     if (this.stopping) return { ok: false, errors: [{ code: ErrorCode.RELOAD_FAILED, where: '(agent)', message: 'the agent is stopping' }] };
     const stageCtx = (stage: string): StageContext => ({ ...this.stageContext, logger: this.logger.child({ stage }) });
     // 1. What could refuse the reload (the rule files) was checked before: `alerting` is the new rule stage.
@@ -402,7 +421,11 @@ export class Agent {
       await this.alerting.start(this.alertingAbort.signal);
     }
 
-    // 7. Settings read at each tick.
+    // 7. The web config: users, headers and certificate files live; TLS on/off and the client auth type need a restart.
+    const webRestart = this.server.setWebConfig(web);
+    if (webRestart.length > 0) this.logger.warn({ code: ErrorCode.RELOAD_NEEDS_RESTART, keys: webRestart.map((k) => `web.configFile ${k}`) }, 'these settings change only with a restart; the running values are kept');
+
+    // 8. Settings read at each tick.
     if (config.logLevel !== this.config.logLevel) this.logger.level = config.logLevel;
     if (config.interval !== this.config.interval) this.scheduler.setInterval(durationMs(config.interval));
     this.config = config;
@@ -455,6 +478,7 @@ export class Agent {
       }
       for (const { sink } of this.sinks) for (const s of sink.selfSamples?.() ?? []) samples.push(s);
       for (const s of this.nodePage?.samples() ?? []) samples.push(s);
+      for (const s of this.server.samples()) samples.push(s);
       const collected: Snapshot = Object.freeze({ timestamp, samples });
       // Each later stage sees what came before it: the rules see the detector's scores too.
       const detectSpan = tracer.startSpan('detect', { attributes: { 'vigil.samples': samples.length } }, parent);

@@ -29,6 +29,7 @@ interface RunFlags {
   'path.sysfs'?: string;
   'path.rootfs'?: string;
   'path.udev.data'?: string;
+  'web.config.file'?: string;
 }
 
 /** Flags as a partial config object (only those given). */
@@ -44,6 +45,7 @@ function flagOverrides(f: RunFlags): Record<string, unknown> {
   if (f.logLevel !== undefined) out.logLevel = f.logLevel;
   if (f.stateDir !== undefined) out.stateDir = f.stateDir;
   if (Object.keys(paths).length > 0) out.paths = paths;
+  if (f['web.config.file'] !== undefined) out.web = { configFile: f['web.config.file'] };
   return out;
 }
 
@@ -63,7 +65,8 @@ function addRunFlags(cmd: Command): Command {
     .option('--path.procfs <dir>', 'procfs mountpoint (node_exporter meaning)')
     .option('--path.sysfs <dir>', 'sysfs mountpoint')
     .option('--path.rootfs <dir>', 'host root filesystem mountpoint')
-    .option('--path.udev.data <dir>', 'udev data path');
+    .option('--path.udev.data <dir>', 'udev data path')
+    .option('--web.config.file <file>', 'exporter-toolkit web config: TLS, client certificates, basic auth (node_exporter meaning)');
 }
 
 async function run(flags: RunFlags): Promise<void> {
@@ -80,7 +83,7 @@ async function run(flags: RunFlags): Promise<void> {
   const stale = await removeStaleTempFiles(result.config.stateDir);
   if (stale.length > 0) logger.info({ removed: stale }, 'removed temporary files that earlier runs left in the state directory');
   const created = await Agent.create({ config: result.config, logger, env: process.env, reloadConfig });
-  if (!created.ok) reportInvalid(created, 'rule');
+  if (!created.ok) reportInvalid(created, 'rule or web config');
   const agent = created.agent;
   try {
     await agent.start();
