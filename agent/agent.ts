@@ -17,7 +17,7 @@ import { type CollectorConfig, type Config, type ConfigResult, optionsAt } from 
 import { durationMs } from '../core/duration.ts';
 import { ErrorCode } from '../core/errors.ts';
 import { logRuntime } from './runtime-check.ts';
-import { withEnvPasswords } from './secrets.ts';
+import { rememberConfigSecrets, withEnvPasswords } from './secrets.ts';
 import { type ReloadStatus, SELF_METRICS, selfSamples } from './self-metrics.ts';
 import { restartOnlyChanges } from './reload.ts';
 import type { SinkFactory } from '../sinks/sink.ts';
@@ -217,6 +217,7 @@ export class Agent {
    */
   static async create(opts: AgentOptions): Promise<{ ok: true; agent: Agent } | { ok: false; errors: UserError[] }> {
     const { config, logger } = opts;
+    rememberConfigSecrets(config);
     const now = opts.now ?? Date.now;
     const env = opts.env ?? {};
     const abort = new AbortController();
@@ -310,6 +311,7 @@ export class Agent {
       const loaded = await this.reloadConfig();
       if (!loaded.ok) result = loaded;
       else {
+        rememberConfigSecrets(loaded.config);
         // The rule files and the web config are read and checked outside the tick's turn: a refused reload never delays a tick.
         const alerting = await createAlertingStage(loaded.config.alerting, { ...this.stageContext, logger: this.logger.child({ stage: 'alerting' }) });
         const web = await Agent.webConfig(loaded.config);

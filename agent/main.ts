@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { Agent } from './agent.ts';
 import { type ConfigResult, loadConfig } from './config.ts';
 import { formatUserError } from '../core/errors.ts';
-import { redactConfig } from '../core/redact.ts';
+import { knownSecrets, redact, redactConfig } from '../core/redact.ts';
 import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
 import { VERSION } from '../core/version.ts';
@@ -50,7 +50,7 @@ function flagOverrides(f: RunFlags): Record<string, unknown> {
 }
 
 function reportInvalid(result: Extract<ConfigResult, { ok: false }>, what = 'configuration'): never {
-  for (const e of result.errors) process.stderr.write(formatUserError(e) + '\n');
+  for (const e of result.errors) process.stderr.write(redact(formatUserError(e), knownSecrets()) + '\n');
   process.stderr.write(`${result.errors.length} ${what} error(s); nothing was started.\n`);
   process.exit(EXIT_INVALID);
 }
@@ -117,7 +117,7 @@ async function checkConfig(file: string | undefined, flags: RunFlags): Promise<v
   const stateDir = await checkStateDir(result.config.stateDir, { create: false });
   if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
   if (stateDir.warning !== undefined) process.stderr.write(`warning: ${stateDir.warning}\n`);
-  // A DSN may hold a password: the effective config is printed with it redacted.
+  // DSNs, URLs and headers may hold secrets: the effective config is printed with them redacted.
   process.stdout.write(stringify(redactConfig(result.config)));
 }
 

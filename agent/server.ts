@@ -11,6 +11,7 @@ import { counter, type Sample } from '../core/samples.ts';
 import { BasicAuth } from './web-auth.ts';
 import type { WebConfig, WebTls } from './web-config.ts';
 import { logFailure } from '../core/log-failure.ts';
+import { knownSecrets, redact } from '../core/redact.ts';
 import type { Logger } from 'pino';
 import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 import { parseListen } from './config.ts';
@@ -303,7 +304,7 @@ export class AgentServer {
     reload().then(
       (r) => {
         if (r.ok) res.writeHead(200, { 'content-type': 'text/plain' }).end('configuration reloaded\n');
-        else res.writeHead(500, { 'content-type': 'text/plain' }).end(`failed to reload config:\n${r.errors.map(formatUserError).join('\n')}\n`);
+        else res.writeHead(500, { 'content-type': 'text/plain' }).end(redact(`failed to reload config:\n${r.errors.map(formatUserError).join('\n')}\n`, knownSecrets()));
       },
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('failed to reload config\n'),
     );
