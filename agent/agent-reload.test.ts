@@ -65,4 +65,34 @@ describe('Agent.reload', () => {
       await agent.stop(2000);
     }
   });
+
+  it('rebuilds the detector when its settings change and it goes on scoring the series it tracked', async () => {
+    const base = { ...baseConfig(), interval: '100ms' };
+    const withDetector: Config = { ...base, detector: { ...base.detector, enabled: true } };
+    let next: Config = withDetector;
+    const created = await Agent.create({ config: withDetector, logger: pino({ level: 'silent' }), reloadConfig: async () => ({ ok: true, config: next }) });
+    if (!created.ok) throw new Error(JSON.stringify(created.errors));
+    const agent = created.agent;
+    await agent.start();
+    try {
+      const tracked = () => (agent.snapshot?.samples ?? []).filter((s) => s.name === 'vigil_detector_series').reduce((n, s) => n + s.value, 0);
+      const waitFor = async (pred: () => boolean) => {
+        const deadline = Date.now() + 20_000;
+        while (!pred()) {
+          if (Date.now() > deadline) throw new Error('timed out');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await waitFor(() => tracked() > 0);
+      const before = tracked();
+      next = { ...withDetector, detector: { ...withDetector.detector, threshold: 0.999 } };
+      expect(await agent.reload()).toEqual({ ok: true });
+      const ticked = agent.snapshot;
+      await waitFor(() => agent.snapshot !== ticked && tracked() > 0);
+      // Not started over: every series tracked before the rebuild is tracked after it (more may have appeared).
+      expect(tracked()).toBeGreaterThanOrEqual(before);
+    } finally {
+      await agent.stop(2000);
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { formatUserError } from '../core/errors.ts';
 import { knownSecrets, redact, redactConfig } from '../core/redact.ts';
 import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
+import { loadWebConfig } from './web-config.ts';
 import { VERSION } from '../core/version.ts';
 import { LOG_LEVELS } from './logger.ts';
 import type { Logger } from 'pino';
@@ -117,6 +118,10 @@ async function checkConfig(file: string | undefined, flags: RunFlags): Promise<v
   const stateDir = await checkStateDir(result.config.stateDir, { create: false });
   if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
   if (stateDir.warning !== undefined) process.stderr.write(`warning: ${stateDir.warning}\n`);
+  if (result.config.web.configFile !== '') {
+    const web = await loadWebConfig(result.config.web.configFile);
+    if (!web.ok) reportInvalid(web);
+  }
   // DSNs, URLs and headers may hold secrets: the effective config is printed with them redacted.
   process.stdout.write(stringify(redactConfig(result.config)));
 }

@@ -220,6 +220,10 @@ describe('web config: bad input at start', () => {
     const r2 = await runCli(['run', '--listen', '127.0.0.1:0', '--config', configFile, '--web.config.file', bad]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain(`VIGIL_ERR_WEB_CONFIG_INVALID ${bad}: tls_server_config.cert_file`);
+    // check-config checks it too.
+    const r3 = await runCli(['check-config', configFile, '--web.config.file', bad]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain(`VIGIL_ERR_WEB_CONFIG_INVALID ${bad}: tls_server_config.cert_file`);
   });
 });
 
