@@ -8,8 +8,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentPeer, startAgent } from '../peers/agent.ts';
-import { until } from '../peers/child.ts';
+import { type AgentPeer, agentMethods, spawnAgent, startAgent } from '../peers/agent.ts';
+import { freePort, until } from '../peers/child.ts';
 import { type PgPair, startPrimaryReplica, MONITOR_USER } from '../peers/postgres.ts';
 import { parsePromText, scalar, type Exposition } from '../peers/prom-text.ts';
 
@@ -163,9 +163,7 @@ describe('live reload', () => {
     expect((await http(`${agent.url}/-/reload`, 'POST')).status).toBe(200);
   });
 
-  it('logs a listen address change as needing a restart and keeps serving where it listens', async () => {
-    // The test harness gives --listen as a flag, which outranks the file: the change comes through the environment-free
-    // path of a key the flag does not set, nodeName, and the listen key is checked by the unit test of reload.ts.
+  it('logs a change of another restart-only key (nodeName) as needing a restart and keeps serving', async () => {
     writeConfig({ extra: 'nodeName: renamed' });
     expect((await http(`${agent.url}/-/reload`, 'POST')).status).toBe(200);
     const ev = await agent.waitForLog((e) => e.code === 'VIGIL_ERR_RELOAD_NEEDS_RESTART');
@@ -173,6 +171,26 @@ describe('live reload', () => {
     expect((await http(`${agent.url}/-/healthy`)).status).toBe(200);
     writeConfig();
     expect((await http(`${agent.url}/-/reload`, 'POST')).status).toBe(200);
+  });
+
+  it('logs a change of the listen address in the config file as needing a restart', async () => {
+    // An agent of its own whose listen address comes from the file (the harness's --listen flag would outrank it).
+    const port = await freePort();
+    const own = path.join(dir, 'listen.yml');
+    const write = (p: number) => writeWhole(own, `listen: "127.0.0.1:${p}"\nstateDir: ${path.join(dir, 'listen-state')}\ndetector: { enabled: false }\n`);
+    write(port);
+    const peer = await spawnAgent(['run', '--config', own, '--interval', '500ms']);
+    try {
+      const logs = agentMethods({ ...peer, port, url: `http://127.0.0.1:${port}` });
+      await until('the agent serves', async () => (await http(`http://127.0.0.1:${port}/-/healthy`)).status === 200);
+      write(port + 1);
+      expect((await http(`http://127.0.0.1:${port}/-/reload`, 'POST')).status).toBe(200);
+      const ev = await logs.waitForLog((e) => e.code === 'VIGIL_ERR_RELOAD_NEEDS_RESTART');
+      expect(ev.keys).toEqual(['listen']);
+      expect((await http(`http://127.0.0.1:${port}/-/healthy`)).status).toBe(200);
+    } finally {
+      await peer.stop('SIGTERM');
+    }
   });
 
   it('rebuilds a changed PostgreSQL target, closing the old connection', async () => {
