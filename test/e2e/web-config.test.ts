@@ -260,7 +260,11 @@ describe('web config: cost of TLS and basic auth on /metrics', () => {
       plainKeepAlive.destroy();
       const [a, b] = [p99(plainTimes), p99(tlsTimes)];
       console.log(`scrape p99: plain HTTP ${a.toFixed(1)} ms, TLS + client cert + basic auth ${b.toFixed(1)} ms (${N} scrapes each, keep-alive)`);
-      expect(b).toBeLessThan(2 * a + 5);
+      // p50 catches a bcrypt per scrape (tens of ms each); p99 on 2 shared cores with other tests running is
+      // noisy, so it gets slack here: bench/web-config.ts measures the 2× goal on a quiet machine.
+      const p50 = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+      expect(p50(tlsTimes)).toBeLessThan(2 * p50(plainTimes) + 2);
+      expect(b).toBeLessThan(2 * a + 25);
     } finally {
       await plain.stop();
     }
