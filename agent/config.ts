@@ -114,6 +114,8 @@ const configSchema = z.strictObject({
     })
     .prefault({}),
   collectors: collectorsSchema(),
+  /** The exporter-toolkit web config (TLS, client certificates, basic auth, headers); empty: plain HTTP, open. Re-read on reload. */
+  web: z.strictObject({ configFile: z.string().default('') }).prefault({}),
   /** The node page (GET /) and its JSON endpoints. */
   nodePage: nodePageOptions.prefault({}),
   // postgres, detector, alerting, sinks: built from the registries.

@@ -3,7 +3,7 @@
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
-import { REDACTED } from '../core/redact.ts';
+import { REDACTED, knownSecrets, redact } from '../core/redact.ts';
 
 /** pino's levels, as `logLevel` and `--log-level` accept them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -49,6 +49,9 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
       base: { service: 'vigil' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: REDACTED },
+      // The last line of defence: every written line loses URL and keyword passwords and every secret
+      // the agent has read (core/redact.ts rememberSecret), whatever field or message carries it.
+      hooks: { streamWrite: (line: string) => redact(line, knownSecrets()) },
     },
     destination ?? stdout!,
   );

@@ -7,9 +7,10 @@ import { stringify } from 'yaml';
 import { Agent } from './agent.ts';
 import { type ConfigResult, loadConfig } from './config.ts';
 import { formatUserError } from '../core/errors.ts';
-import { redactConfig } from '../core/redact.ts';
+import { knownSecrets, redact, redactConfig } from '../core/redact.ts';
 import { createLogger, flushLogs } from './logger.ts';
 import { ListenError } from './server.ts';
+import { loadWebConfig } from './web-config.ts';
 import { VERSION } from '../core/version.ts';
 import { LOG_LEVELS } from './logger.ts';
 import type { Logger } from 'pino';
@@ -31,6 +32,7 @@ interface RunFlags {
   'path.sysfs'?: string;
   'path.rootfs'?: string;
   'path.udev.data'?: string;
+  'web.config.file'?: string;
 }
 
 // node_exporter's flags (a DaemonSet's args) become overrides before the CLI parses the rest.
@@ -52,11 +54,12 @@ function flagOverrides(f: RunFlags): Record<string, unknown> {
   if (f.logLevel !== undefined) out.logLevel = f.logLevel;
   if (f.stateDir !== undefined) out.stateDir = f.stateDir;
   if (Object.keys(paths).length > 0) out.paths = paths;
+  if (f['web.config.file'] !== undefined) out.web = { configFile: f['web.config.file'] };
   return out;
 }
 
 function reportInvalid(result: Extract<ConfigResult, { ok: false }>, what = 'configuration'): never {
-  for (const e of result.errors) process.stderr.write(formatUserError(e) + '\n');
+  for (const e of result.errors) process.stderr.write(redact(formatUserError(e), knownSecrets()) + '\n');
   process.stderr.write(`${result.errors.length} ${what} error(s); nothing was started.\n`);
   process.exit(EXIT_INVALID);
 }
@@ -71,14 +74,16 @@ function addRunFlags(cmd: Command): Command {
     .option('--path.procfs <dir>', 'procfs mountpoint (node_exporter meaning)')
     .option('--path.sysfs <dir>', 'sysfs mountpoint')
     .option('--path.rootfs <dir>', 'host root filesystem mountpoint')
-    .option('--path.udev.data <dir>', 'udev data path');
+    .option('--path.udev.data <dir>', 'udev data path')
+    .option('--web.config.file <file>', 'exporter-toolkit web config: TLS, client certificates, basic auth (node_exporter meaning)');
 }
 
 async function run(flags: RunFlags): Promise<void> {
   // Stopped before anything started: nothing to save.
   if (runSignals.stopRequested !== undefined) process.exit(0);
   ensureRuntimeFlags();
-  const result = await loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
+  const reloadConfig = () => loadConfig({ file: flags.config ?? process.env.VIGIL_CONFIG, env: process.env, flags: flagOverrides(flags) });
+  const result = await reloadConfig();
   if (!result.ok) reportInvalid(result);
   const stateDir = await checkStateDir(result.config.stateDir, { create: true });
   if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
@@ -86,8 +91,8 @@ async function run(flags: RunFlags): Promise<void> {
   runSignals.useLogger(logger);
   const stale = await removeStaleTempFiles(result.config.stateDir);
   if (stale.length > 0) logger.info({ removed: stale }, 'removed temporary files that earlier runs left in the state directory');
-  const created = await Agent.create({ config: result.config, logger, env: process.env });
-  if (!created.ok) reportInvalid(created, 'rule');
+  const created = await Agent.create({ config: result.config, logger, env: process.env, reloadConfig });
+  if (!created.ok) reportInvalid(created, 'rule or web config');
   const agent = created.agent;
   try {
     await agent.start();
@@ -98,6 +103,7 @@ async function run(flags: RunFlags): Promise<void> {
     }
     throw err;
   }
+  runSignals.whenReloadAsked(() => void agent.reload());
   // A stop signal that came during start-up is acted on now.
   runSignals.whenStopped((signal) => stop(agent, logger, signal));
 }
@@ -120,7 +126,11 @@ async function checkConfig(file: string | undefined, flags: RunFlags): Promise<v
   const stateDir = await checkStateDir(result.config.stateDir, { create: false });
   if (stateDir.error !== undefined) reportInvalid({ ok: false, errors: [stateDir.error] });
   if (stateDir.warning !== undefined) process.stderr.write(`warning: ${stateDir.warning}\n`);
-  // A DSN may hold a password: the effective config is printed with it redacted.
+  if (result.config.web.configFile !== '') {
+    const web = await loadWebConfig(result.config.web.configFile);
+    if (!web.ok) reportInvalid(web);
+  }
+  // DSNs, URLs and headers may hold secrets: the effective config is printed with them redacted.
   process.stdout.write(stringify(redactConfig(result.config)));
 }
 

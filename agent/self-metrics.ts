@@ -10,8 +10,19 @@ export const SELF_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_ticks_total', help: 'Ticks (collect, detect, alert, emit passes) completed.', kind: 'counter', labels: [] },
   { name: 'vigil_tick_overruns_total', help: 'Ticks skipped because the previous tick was still running.', kind: 'counter', labels: [] },
   { name: 'vigil_build_info', help: 'A metric with a constant 1 value labeled by the version of Vigil.', kind: 'gauge', labels: ['version'] },
+  { name: 'vigil_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', kind: 'gauge', labels: [] },
+  { name: 'vigil_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload (the start counts as one).', kind: 'gauge', labels: [] },
+  // The HTTP server's own (agent/server.ts), with the web config.
+  { name: 'vigil_http_unauthorized_requests_total', help: 'Requests refused with 401 because their basic auth credentials were missing or wrong (web config).', kind: 'counter', labels: [] },
+  { name: 'vigil_http_tls_handshake_errors_total', help: 'TLS handshakes that failed: no or an untrusted client certificate, a protocol or cipher the web config refuses.', kind: 'counter', labels: [] },
   ...STATE_WRITE_METRICS,
 ];
+
+/** The outcome of the latest reload, as Prometheus reports its own (prometheus_config_last_reload_*). */
+export interface ReloadStatus {
+  successful: boolean;
+  successTimestampSeconds: number;
+}
 
 /** Per-collector outcome of one tick. */
 export interface CollectorOutcome {
@@ -29,6 +40,7 @@ export function selfSamples(
   outcomes: readonly CollectorOutcome[],
   counts: { ticks: number; overruns: number },
   buildLabels: { readonly version: string },
+  reload: ReloadStatus,
 ): Sample[] {
   const out: Sample[] = [];
   for (const o of outcomes) {
@@ -39,6 +51,8 @@ export function selfSamples(
   out.push(counter('vigil_ticks_total', {}, counts.ticks));
   out.push(counter('vigil_tick_overruns_total', {}, counts.overruns));
   out.push(gauge('vigil_build_info', buildLabels, 1));
+  out.push(gauge('vigil_config_last_reload_successful', {}, reload.successful ? 1 : 0));
+  out.push(gauge('vigil_config_last_reload_success_timestamp_seconds', {}, reload.successTimestampSeconds));
   for (const s of stateWrites.samples()) out.push(s);
   return out;
 }

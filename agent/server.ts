@@ -1,13 +1,22 @@
 // The agent's HTTP endpoints: /metrics, /healthz (alive), /readyz (first tick done), and an index;
+// /-/healthy and /-/ready (Prometheus' names) answer as /healthz and /readyz; POST /-/reload reloads;
 // with the alerting stage, /api/v1/alerts, /runbooks/<name> and POST /faro/collect (runbook views);
 // with the node page (web/), GET / and /api/v1/{status,anomalies,series}.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { statSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket, SecureContextOptions } from 'node:tls';
+import { counter, type Sample } from '../core/samples.ts';
+import { BasicAuth } from './web-auth.ts';
+import type { WebConfig, WebTls } from './web-config.ts';
+import { logFailure } from '../core/log-failure.ts';
+import { knownSecrets, redact } from '../core/redact.ts';
 import type { Logger } from 'pino';
 import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 import { parseListen } from './config.ts';
 import { FARO_COLLECT_MAX_BYTES, FARO_COLLECT_PATH } from '../alerts/runbooks/views.ts';
-import { ErrorCode } from '../core/errors.ts';
+import { ErrorCode, formatUserError, type UserError } from '../core/errors.ts';
 
 export interface ServerDeps {
   readonly prometheus: PrometheusSink;
@@ -23,6 +32,34 @@ export interface ServerDeps {
   readonly faroCollect?: (body: unknown) => boolean;
   /** GET / (the node page) and its JSON endpoints; undefined for paths it does not serve. `query` is the raw text after "?". */
   readonly nodePage?: (path: string, query: string) => { status: number; headers: Readonly<Record<string, string>>; body: string } | undefined;
+  /** POST /-/reload: re-reads the config and rule files; 200 when applied, 500 with every error when refused. */
+  readonly reload?: () => Promise<{ ok: true } | { ok: false; errors: readonly UserError[] }>;
+  /** The exporter-toolkit web config (TLS, client certificates, basic auth, headers); none: plain HTTP, open. */
+  readonly web?: WebConfig;
+}
+
+/** The paths kubelet probes: open without basic auth (they tell nothing but up or ready). */
+const PROBE_PATHS = new Set(['/healthz', '/readyz']);
+
+/** Files of the TLS material as last loaded: a change of any (cert-manager rotation) loads them again. */
+const fileStamp = (f: string | undefined): string => {
+  if (f === undefined) return '';
+  const st = statSync(f);
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
+};
+
+function tlsOptions(tls: WebTls): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
+  const ca = tls.clientCaFile !== undefined ? readFileSync(tls.clientCaFile) : undefined;
+  return {
+    cert: readFileSync(tls.certFile),
+    key: readFileSync(tls.keyFile),
+    ...(ca !== undefined ? { ca } : {}),
+    minVersion: tls.minVersion,
+    maxVersion: tls.maxVersion,
+    ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}),
+    requestCert: tls.clientAuth !== 'NoClientCert',
+    rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
+  };
 }
 
 const INDEX = `<!doctype html><html><head><title>Vigil</title></head><body><h1>Vigil</h1>
@@ -42,14 +79,111 @@ export class ListenError extends Error {
 }
 
 export class AgentServer {
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer;
   private readonly deps: ServerDeps;
+  private web: WebConfig | undefined;
+  private auth: BasicAuth | undefined;
+  private tlsStamp = '';
+  private unauthorized = 0;
+  private handshakeErrors = 0;
 
   constructor(deps: ServerDeps) {
     this.deps = deps;
-    this.server = createServer((req, res) => this.route(req, res));
+    this.web = deps.web;
+    this.auth = deps.web !== undefined && deps.web.users.size > 0 ? new BasicAuth(deps.web.users) : undefined;
+    const handler: RequestListener = (req, res) => this.handle(req, res);
+    const tls = deps.web?.tls;
+    if (tls !== undefined) {
+      this.tlsStamp = this.stampOf(tls);
+      const https = createHttpsServer(tlsOptions(tls), handler);
+      // Before the TLS server's own listener makes the TLS socket: a rotated certificate is in use from the next connection on.
+      https.prependListener('connection', () => this.refreshTls());
+      https.on('tlsClientError', () => this.handshakeErrors++);
+      this.server = https;
+    } else {
+      this.server = createServer(handler);
+    }
     // Scrapers reuse connections; keep-alive sockets must not hold stop() open.
     this.server.keepAliveTimeout = 5000;
+  }
+
+  /** The server's own counters. */
+  samples(): Sample[] {
+    return [counter('vigil_http_unauthorized_requests_total', {}, this.unauthorized), counter('vigil_http_tls_handshake_errors_total', {}, this.handshakeErrors)];
+  }
+
+  /**
+   * A reloaded web config: users, headers and TLS files apply at once; switching TLS on or off, or the
+   * client auth type, needs a restart (returned as the keys, and kept as running).
+   */
+  setWebConfig(web: WebConfig | undefined): string[] {
+    const restart: string[] = [];
+    const was = this.web?.tls;
+    if ((was === undefined) !== (web?.tls === undefined)) restart.push('tls_server_config');
+    else if (was !== undefined && web?.tls !== undefined && was.clientAuth !== web.tls.clientAuth) restart.push('tls_server_config.client_auth_type');
+    const tls = restart.length > 0 ? was : web?.tls;
+    this.web = web === undefined ? undefined : { ...web, tls };
+    this.auth = web !== undefined && web.users.size > 0 ? new BasicAuth(web.users) : undefined;
+    this.tlsStamp = '';
+    this.refreshTls();
+    return restart;
+  }
+
+  private stampOf(tls: WebTls): string {
+    return [tls.certFile, tls.keyFile, tls.clientCaFile].map(fileStamp).join('|') + `|${tls.certFile}|${tls.keyFile}|${tls.clientCaFile ?? ''}|${tls.minVersion}|${tls.maxVersion}|${tls.ciphers ?? ''}`;
+  }
+
+  /** Loads the TLS files again when one changed; a broken new pair (half-written) keeps the old one in use and is retried. */
+  private refreshTls(): void {
+    const tls = this.web?.tls;
+    if (tls === undefined || !('setSecureContext' in this.server)) return;
+    try {
+      const stamp = this.stampOf(tls);
+      if (stamp === this.tlsStamp) return;
+      this.server.setSecureContext(tlsOptions(tls));
+      if (this.tlsStamp !== '') this.deps.logger.info({ cert: tls.certFile }, 'TLS certificate reloaded');
+      this.tlsStamp = stamp;
+    } catch (err) {
+      logFailure(this.deps.logger, 'warn', ErrorCode.WEB_CONFIG_INVALID, err, 'the TLS certificate files cannot be loaded; the previous certificate stays in use', { cert: tls.certFile });
+    }
+  }
+
+  /** The web config's gate (client certificate, basic auth, headers), then the route. */
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const web = this.web;
+    if (web === undefined) {
+      this.route(req, res);
+      return;
+    }
+    for (const [k, v] of Object.entries(web.headers)) res.setHeader(k, v);
+    const socket = req.socket as TLSSocket;
+    const clientAuth = web.tls?.clientAuth;
+    if (clientAuth === 'RequireAnyClientCert' || clientAuth === 'VerifyClientCertIfGiven') {
+      const given = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+      if ((clientAuth === 'RequireAnyClientCert' && !given) || (clientAuth === 'VerifyClientCertIfGiven' && given && !socket.authorized)) {
+        this.handshakeErrors++;
+        socket.destroy();
+        return;
+      }
+    }
+    const auth = this.auth;
+    const q = (req.url ?? '/').indexOf('?');
+    const path = q < 0 ? (req.url ?? '/') : (req.url ?? '/').slice(0, q);
+    if (auth === undefined || PROBE_PATHS.has(path)) {
+      this.route(req, res);
+      return;
+    }
+    auth.check(req.headers.authorization).then(
+      (ok) => {
+        if (ok) {
+          this.route(req, res);
+          return;
+        }
+        this.unauthorized++;
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="vigil"', 'content-type': 'text/plain' }).end('Unauthorized\n');
+      },
+      () => res.writeHead(500).end(),
+    );
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -77,6 +211,10 @@ export class AgentServer {
       this.faroCollect(req, res, this.deps.faroCollect);
       return;
     }
+    if (url === '/-/reload' && this.deps.reload) {
+      this.reload(req, res, this.deps.reload);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -92,9 +230,11 @@ export class AgentServer {
     }
     switch (url) {
       case '/healthz':
+      case '/-/healthy':
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         return;
-      case '/readyz': {
+      case '/readyz':
+      case '/-/ready': {
         const ready = this.deps.ready();
         res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'waiting for the first tick\n');
         return;
@@ -155,6 +295,22 @@ export class AgentServer {
       if (collect(body)) res.writeHead(204).end();
       else res.writeHead(400, { 'content-type': 'text/plain' }).end('body is not a Faro payload\n');
     });
+  }
+
+  /** POST /-/reload (PUT too, as Prometheus); answered when the reload is done, like Prometheus' lifecycle API. */
+  private reload(req: IncomingMessage, res: ServerResponse, reload: NonNullable<ServerDeps['reload']>): void {
+    if (req.method !== 'POST' && req.method !== 'PUT') {
+      res.writeHead(405, { allow: 'POST, PUT' }).end();
+      return;
+    }
+    req.resume();
+    reload().then(
+      (r) => {
+        if (r.ok) res.writeHead(200, { 'content-type': 'text/plain' }).end('configuration reloaded\n');
+        else res.writeHead(500, { 'content-type': 'text/plain' }).end(redact(`failed to reload config:\n${r.errors.map(formatUserError).join('\n')}\n`, knownSecrets()));
+      },
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('failed to reload config\n'),
+    );
   }
 
   close(): Promise<void> {

@@ -2,7 +2,8 @@
 // agent has even loaded — so that no signal kills the agent without a clean stop:
 // - SIGTERM / SIGINT: stop (state first, bounded), exit 0; one that arrives during start-up is kept
 //   and acted on as soon as the agent is up.
-// - SIGHUP: configuration reload is not there yet; logged and ignored, never fatal.
+// - SIGHUP: reloads the config and rule files (Agent.reload: storm-safe); one before the agent is up is
+//   ignored (the start reads the files anyway), never fatal.
 // - SIGUSR1 / SIGUSR2: ignored (with --disable-sigusr1, SIGUSR1 never opens the inspector).
 // Other commands (detect, eval, train, check-*) keep Node's defaults: Ctrl-C ends them.
 import type { Logger } from 'pino';
@@ -11,10 +12,15 @@ class RunSignals {
   private stopSignal: string | undefined;
   private onStop: ((signal: string) => void) | undefined;
   private logger: Logger | undefined;
+  private onReload: (() => void) | undefined;
 
   install(): void {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => this.stop(sig));
-    process.on('SIGHUP', () => this.logger?.warn({ signal: 'SIGHUP' }, 'configuration reload is not supported yet; signal ignored'));
+    process.on('SIGHUP', () => {
+      this.logger?.info({ signal: 'SIGHUP' }, 'reload asked');
+      if (this.onReload !== undefined) this.onReload();
+      else this.logger?.info({ signal: 'SIGHUP' }, 'reload asked before the agent is up; the start reads the configuration anyway');
+    });
     for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => this.logger?.warn({ signal: sig }, 'signal ignored'));
   }
 
@@ -26,6 +32,11 @@ class RunSignals {
   /** Where ignored signals are logged, once there is a logger. */
   useLogger(logger: Logger): void {
     this.logger = logger;
+  }
+
+  /** Calls `fn` on every SIGHUP from now on. */
+  whenReloadAsked(fn: () => void): void {
+    this.onReload = fn;
   }
 
   /** Calls `fn` on the first stop signal: at once if it already came. */

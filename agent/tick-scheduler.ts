@@ -6,7 +6,7 @@ export class TickScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   overruns = 0;
-  private readonly intervalMs: number;
+  private intervalMs: number;
   private readonly tick: () => Promise<void>;
   private readonly onOverrun: () => void;
   private readonly onTickError: (err: unknown) => void;
@@ -39,6 +39,14 @@ export class TickScheduler {
     this.running = this.tick()
       .catch((err: unknown) => this.onTickError(err))
       .finally(() => (this.running = undefined));
+  }
+
+  /** A new interval (a reload): the next tick is due one new interval from now. */
+  setInterval(intervalMs: number): void {
+    this.intervalMs = intervalMs;
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.fire(), this.intervalMs);
   }
 
   /** Stops scheduling and waits for a tick in flight, at most `graceMs`. */

@@ -34,7 +34,8 @@ export interface AlertingStage {
   stop(): Promise<void>;
 }
 
-export type AlertingStageResult = { ok: true; stage: AlertingStage } | { ok: false; errors: UserError[] };
+/** `source`: a digest of the rule files read (names and contents), to tell whether a reload changed them. */
+export type AlertingStageResult = { ok: true; stage: AlertingStage; source: string } | { ok: false; errors: UserError[] };
 
 /** Where the stage keeps what survives a restart. */
 const alertStateDir = (stateDir: string): string => path.join(stateDir, 'alerts');
@@ -173,5 +174,5 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
   const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
   if (scriptProblem !== undefined) logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, scriptProblem, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
-  return { ok: true, stage: new RuleStage(manager, engine.createHistory(retention, recordedNames, nameSelectors), runbooks, durationMs(config.persistInterval), ctx, [...engine.historyMetrics, ...recordedMetrics(recordedNames, config.exportRecordedSeries)]) };
+  return { ok: true, source: loaded.source, stage: new RuleStage(manager, engine.createHistory(retention, recordedNames, nameSelectors), runbooks, durationMs(config.persistInterval), ctx, [...engine.historyMetrics, ...recordedMetrics(recordedNames, config.exportRecordedSeries)]) };
 }

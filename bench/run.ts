@@ -11,11 +11,12 @@ import { promqlSection } from './promql.ts';
 import { alertingSection } from './alerting.ts';
 import { sinksSection } from './sinks.ts';
 import { nodePageSection } from './node-page.ts';
+import { webConfigSection } from './web-config.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
 /** Sections in the order they appear in BENCHMARKS.md; new ones (PostgreSQL, detector, Kafka) go here. */
-const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection, detectorSection, promqlSection, alertingSection, sinksSection, nodePageSection];
+const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection, detectorSection, promqlSection, alertingSection, sinksSection, nodePageSection, webConfigSection];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

@@ -6,6 +6,12 @@ export const ErrorCode = {
   CONFIG_SYNTAX: 'VIGIL_ERR_CONFIG_SYNTAX',
   /** A config key is unknown, or its value is invalid. */
   CONFIG_INVALID: 'VIGIL_ERR_CONFIG_INVALID',
+  /** A reload (SIGHUP, POST /-/reload) was refused: the config or a rule file is invalid; the last good config stays in force. */
+  RELOAD_FAILED: 'VIGIL_ERR_RELOAD_FAILED',
+  /** A reload changed a setting that takes effect only after a restart (the listen address); the running value is kept. */
+  RELOAD_NEEDS_RESTART: 'VIGIL_ERR_RELOAD_NEEDS_RESTART',
+  /** The web config file (--web.config.file) is unreadable or invalid, or its TLS files cannot be used. */
+  WEB_CONFIG_INVALID: 'VIGIL_ERR_WEB_CONFIG_INVALID',
   /** The listen address could not be bound. */
   LISTEN_FAILED: 'VIGIL_ERR_LISTEN_FAILED',
   /** A collector failed or timed out in one tick (the tick goes on without it). */

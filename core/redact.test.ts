@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redact, redactConfig, redactError } from './redact.ts';
+import { REDACTED, knownSecrets, redact, redactConfig, redactError, rememberSecret } from './redact.ts';
 
 describe('redact', () => {
   it('removes the password of a URI connection string, keeping user and host', () => {
@@ -33,5 +33,18 @@ describe('redact', () => {
     const config = { listen: ':1', postgres: { targets: [{ name: 'a', dsn: 'postgresql://u:pw@h/d' }, { name: 'b', host: 'h' }] } };
     expect(redactConfig(config)).toEqual({ listen: ':1', postgres: { targets: [{ name: 'a', dsn: `postgresql://u:${REDACTED}@h/d` }, { name: 'b', host: 'h' }] } });
     expect(config.postgres.targets[0]!.dsn).toBe('postgresql://u:pw@h/d');
+  });
+});
+
+describe('redactConfig and remembered secrets', () => {
+  it('redacts header values, secret-named keys and URL passwords, and keeps file and variable names', () => {
+    const out = redactConfig({ sinks: { otlp: { endpoint: 'http://u:urlpw@h:4318', headers: { 'x-api-key': 'hdr' } } }, a: { passwordFile: '/run/pw', passwordEnv: 'PW', password: 'p' } });
+    expect(out).toEqual({ sinks: { otlp: { endpoint: 'http://u:[redacted]@h:4318', headers: { 'x-api-key': '[redacted]' } } }, a: { passwordFile: '/run/pw', passwordEnv: 'PW', password: '[redacted]' } });
+  });
+
+  it('scrubs a remembered secret, and each line of remembered PEM key material', () => {
+    rememberSecret('a-remembered-secret\n');
+    rememberSecret(Buffer.from('-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n'));
+    expect(redact('x a-remembered-secret y MIGHAgEAMBMGByqGSM49AgEGCCqGSM49', knownSecrets())).toBe('x [redacted] y [redacted]');
   });
 });

@@ -1,6 +1,7 @@
 // Loads every rule file the config names (globs allowed; none → the shipped defaults), compiles each
 // expression with the engine and parses each template. All errors come back at once, each with its
 // code, file:line, rule and reason; with any error nothing is evaluated.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { glob, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -115,11 +116,16 @@ function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: Us
   }));
 }
 
-export async function loadRuleFiles(patterns: readonly string[], compile: Compile): Promise<{ groups: LoadedGroup[]; files: string[]; errors: UserError[] }> {
+/**
+ * Every rule file the patterns name, parsed and compiled. `source` is a digest of the file names and
+ * contents: equal digests, equal rules (a reload keeps the running rules when it has not changed).
+ */
+export async function loadRuleFiles(patterns: readonly string[], compile: Compile): Promise<{ groups: LoadedGroup[]; files: string[]; errors: UserError[]; source: string }> {
   const shipped = patterns.length === 0;
   const expanded = await expandRuleFiles(shipped ? [defaultRuleGlob()] : patterns);
   const errors = [...expanded.errors];
   const groups: LoadedGroup[] = [];
+  const digest = createHash('sha256');
   for (const file of expanded.files) {
     let text: string;
     try {
@@ -128,9 +134,10 @@ export async function loadRuleFiles(patterns: readonly string[], compile: Compil
       errors.push({ code: ErrorCode.RULE_FILE_UNREADABLE, where: file, message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message });
       continue;
     }
+    digest.update(`${file}\0${text}\0`);
     const parsed = parseRuleFile(file, text);
     errors.push(...parsed.errors);
     groups.push(...compileGroups(parsed.groups, compile, errors, shipped));
   }
-  return { groups, files: expanded.files, errors };
+  return { groups, files: expanded.files, errors, source: digest.digest('hex') };
 }

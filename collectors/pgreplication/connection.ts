@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { durationMs } from '../../core/duration.ts';
-import { redact, redactError } from '../../core/redact.ts';
+import { redact, redactError, rememberSecret } from '../../core/redact.ts';
 import { Backoff } from '../../core/backoff.ts';
 import { type SslMode, parseDsn } from './dsn.ts';
 import { DEFAULTS, type PostgresTarget } from './options.ts';
@@ -241,6 +241,7 @@ export class TargetConnection {
       }
       const pw = text.replace(/\r?\n$/, '');
       this.secrets.add(pw);
+      rememberSecret(pw);
       return pw;
     }
     if (this.spec.password !== undefined) return this.spec.password;

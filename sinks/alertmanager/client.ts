@@ -1,6 +1,13 @@
 // One Alertmanager's HTTP endpoint: POST /api/v2/alerts with its auth and TLS options. Credential
 // files are read at each request (so rotated secrets take effect) and never appear in errors or logs.
 import { readFile } from 'node:fs/promises';
+import { rememberSecret } from '../../core/redact.ts';
+
+/** Key material, remembered as a secret (no log line may carry it) and passed on. */
+const remembered = (b: Buffer | undefined): Buffer | undefined => {
+  rememberSecret(b);
+  return b;
+};
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AlertmanagerConfig } from './options.ts';
@@ -63,7 +70,7 @@ export class AlertmanagerClient {
       maxSockets: 1,
       ca: await read(tls?.caFile, 'caFile'),
       cert: await read(tls?.certFile, 'certFile'),
-      key: await read(tls?.keyFile, 'keyFile'),
+      key: remembered(await read(tls?.keyFile, 'keyFile')),
       servername: tls?.serverName,
       rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
     });
@@ -72,7 +79,9 @@ export class AlertmanagerClient {
   private async authorization(): Promise<string | undefined> {
     const secret = async (file: string, what: string): Promise<string> => {
       try {
-        return (await readFile(file, 'utf8')).trim();
+        const text = (await readFile(file, 'utf8')).trim();
+        rememberSecret(text);
+        return text;
       } catch (err) {
         throw new SendError(`${what} ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       }

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { ErrorCode, type UserError } from '../../core/errors.ts';
+import { rememberSecret } from '../../core/redact.ts';
 import type { KafkaConfig } from './options.ts';
 
 export type ClientOptions = Pick<KafkaJsConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
@@ -25,7 +26,10 @@ export async function clientOptions(config: KafkaConfig): Promise<{ ok: true; op
     const tls: ConnectionOptions = { rejectUnauthorized: config.tls.rejectUnauthorized };
     if (config.tls.caFile !== '') tls.ca = [(await readSecretFile(config.tls.caFile, 'sinks.kafka.tls.caFile', errors)) ?? ''];
     if (config.tls.certFile !== '') tls.cert = await readSecretFile(config.tls.certFile, 'sinks.kafka.tls.certFile', errors);
-    if (config.tls.keyFile !== '') tls.key = await readSecretFile(config.tls.keyFile, 'sinks.kafka.tls.keyFile', errors);
+    if (config.tls.keyFile !== '') {
+      tls.key = await readSecretFile(config.tls.keyFile, 'sinks.kafka.tls.keyFile', errors);
+      rememberSecret(tls.key as string | undefined);
+    }
     ssl = tls;
   }
   let sasl: SASLOptions | undefined;
@@ -33,6 +37,7 @@ export async function clientOptions(config: KafkaConfig): Promise<{ ok: true; op
     const file = await readSecretFile(config.sasl.passwordFile, 'sinks.kafka.sasl.passwordFile', errors);
     // A Secret mounted as a file often ends with a newline that is not part of the password.
     const password = file?.replace(/\r?\n$/, '') ?? '';
+    rememberSecret(password);
     const { mechanism, username } = config.sasl;
     sasl = mechanism === 'plain' ? { mechanism, username, password } : mechanism === 'scram-sha-256' ? { mechanism, username, password } : { mechanism, username, password };
   }

@@ -16,7 +16,7 @@ const GOLDEN = fileURLToPath(new URL('./testdata/golden-host.metrics.txt', impor
 
 /** Families whose values change from run to run on the same tree. */
 const VOLATILE =
-  /^(process_|nodejs_|node_time_seconds|node_scrape_collector_duration_seconds|vigil_tick|vigil_rule_evaluation|vigil_rule_group_last|vigil_rule_history_points|vigil_detector_inference_seconds|vigil_alerting_|vigil_history_|ALERTS_FOR_STATE)/;
+  /^(process_|nodejs_|node_time_seconds|node_scrape_collector_duration_seconds|vigil_tick|vigil_config_last_reload_success_timestamp_seconds|vigil_rule_evaluation|vigil_rule_group_last|vigil_rule_history_points|vigil_detector_inference_seconds|vigil_alerting_|vigil_history_|ALERTS_FOR_STATE)/;
 
 /** The exposition with volatile values masked; line order kept. */
 export function maskVolatile(text: string): string {

@@ -1,7 +1,7 @@
 // Stopping loses nothing and never hangs: with every sink pointed at an endpoint that black-holes
 // (accepts TCP, never answers) or refuses, SIGTERM exits 0 within 5 s with the alert, rule-history and
-// detector state written; a stop signal during start-up stops cleanly; SIGHUP, SIGUSR1 and SIGUSR2
-// neither kill the agent nor (SIGUSR1) open the inspector.
+// detector state written; a stop signal during start-up stops cleanly; SIGHUP (a reload: see
+// reload.test.ts), SIGUSR1 and SIGUSR2 neither kill the agent nor (SIGUSR1) open the inspector.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -86,7 +86,7 @@ describe('signals', () => {
 
   const ticks = async () => scalar(parsePromText(await agent.scrape()), 'vigil_ticks_total');
 
-  it.each(['SIGHUP', 'SIGUSR2'] as const)('%s is logged and ignored: the agent keeps ticking', async (signal) => {
+  it.each(['SIGHUP', 'SIGUSR2'] as const)('%s is logged and does not stop the agent: it keeps ticking', async (signal) => {
     process.kill(agent.pid, signal);
     await agent.waitForLog((e) => e.signal === signal);
     const after = await ticks();

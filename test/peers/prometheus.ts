@@ -16,6 +16,10 @@ export interface ScrapeJob {
   readonly metricsPath?: string;
   /** Target labels added to every series of the job (as a ServiceMonitor relabeling would). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** `https` scrapes over TLS (`tls_config`), with `basic_auth` when given. */
+  readonly scheme?: 'http' | 'https';
+  readonly tlsConfig?: { readonly ca_file?: string; readonly cert_file?: string; readonly key_file?: string; readonly server_name?: string };
+  readonly basicAuth?: { readonly username: string; readonly password: string };
 }
 
 /** One element of an instant vector. */
@@ -55,6 +59,9 @@ function prometheusConfig(jobs: readonly ScrapeJob[], scrapeInterval = '1s'): st
       scrape_configs: jobs.map((j) => ({
         job_name: j.job,
         metrics_path: j.metricsPath ?? '/metrics',
+        ...(j.scheme !== undefined ? { scheme: j.scheme } : {}),
+        ...(j.tlsConfig !== undefined ? { tls_config: j.tlsConfig } : {}),
+        ...(j.basicAuth !== undefined ? { basic_auth: j.basicAuth } : {}),
         static_configs: [{ targets: j.targets, ...(j.labels !== undefined ? { labels: j.labels } : {}) }],
       })),
     },
