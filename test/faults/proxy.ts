@@ -12,10 +12,13 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private modeNow: ProxyMode = 'refuse';
 
-  private constructor(
-    readonly port: number,
-    private readonly targetPort: number,
-  ) {}
+  readonly port: number;
+  private readonly targetPort: number;
+
+  private constructor(port: number, targetPort: number) {
+    this.port = port;
+    this.targetPort = targetPort;
+  }
 
   /** A proxy on a free loopback port, in `mode`, to 127.0.0.1:targetPort. */
   static async start(targetPort: number, mode: ProxyMode): Promise<FaultProxy> {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-export const RELIABILITY_DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
+const RELIABILITY_DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
 
 export interface Row {
   /** What was broken. */
@@ -20,10 +20,10 @@ export interface Row {
 }
 
 /** One table line; /metrics was served throughout, or the test failed before it got here. */
-export const formatRow = (r: Row): string => `| ${r.fault} | yes | ${r.metric} | ${r.code} | ${r.recovered} |`;
+const formatRow = (r: Row): string => `| ${r.fault} | yes | ${r.metric} | ${r.code} | ${r.recovered} |`;
 
 /** The table lines of the section "### <file>" of docs/reliability.md. */
-export function sectionRows(file: string): string[] {
+function sectionRows(file: string): string[] {
   const lines = readFileSync(RELIABILITY_DOC, 'utf8').split('\n');
   const start = lines.indexOf(`### ${file}`);
   if (start < 0) return [];
