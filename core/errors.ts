@@ -10,6 +10,11 @@ export const ErrorCode = {
   LISTEN_FAILED: 'VIGIL_ERR_LISTEN_FAILED',
   /** A collector failed or timed out in one tick (the tick goes on without it). */
   COLLECTOR_FAILED: 'VIGIL_ERR_COLLECTOR_FAILED',
+  /**
+   * A collector skipped lines or entries of its source that did not parse (garbage, a format it does not
+   * know); logged once when a collector starts skipping, and counted in vigil_collector_parse_errors_total.
+   */
+  COLLECTOR_PARSE_ERRORS: 'VIGIL_ERR_COLLECTOR_PARSE_ERRORS',
   /** A tick failed as a whole (a bug: every stage catches its own failures); the next tick runs as usual. */
   TICK_FAILED: 'VIGIL_ERR_TICK_FAILED',
   /** A sink threw when handed a tick (a bug: sinks queue and never throw); the other sinks still got it. */

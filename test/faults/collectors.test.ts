@@ -2,7 +2,7 @@
 // host tree (--path.procfs/sysfs/rootfs) that the test breaks and restores: the agent keeps serving
 // /metrics and ticking, the fault shows as node_scrape_collector_success 0 with a
 // VIGIL_ERR_COLLECTOR_FAILED log line naming the collector (or, for text that partly parses, as
-// vigil_collector_parse_errors_total), and once the file is back every collector succeeds again.
+// vigil_collector_parse_errors_total with VIGIL_ERR_COLLECTOR_PARSE_ERRORS), and once the file is back every collector succeeds again.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,17 +67,19 @@ describe('collector sources under fault', () => {
     // Two full ticks with the fault in place.
     await until('two ticks under the fault', async () => (await view()).ticks >= before.ticks + 3, { timeoutMs: 20_000 });
     const during = await view();
-    const failedLogs = agent
-      .logs()
-      .slice(logsBefore)
-      .filter((e) => e.code === 'VIGIL_ERR_COLLECTOR_FAILED');
+    const newLogs = agent.logs().slice(logsBefore);
+    const failedLogs = newLogs.filter((e) => e.code === 'VIGIL_ERR_COLLECTOR_FAILED');
+    const skippingLogs = newLogs.filter((e) => e.code === 'VIGIL_ERR_COLLECTOR_PARSE_ERRORS');
     for (const c of COLLECTORS) {
       const v = during.byCollector.get(c)!;
       const logged = failedLogs.some((e) => e.collector === c);
       const parseErrors = v.parseErrors - before.byCollector.get(c)!.parseErrors;
       const fault = `${c}: ${mode} \`${COLLECTOR_SOURCES[c]}\``;
       if (v.success === 0 && logged) rows.push({ fault, metric: `node_scrape_collector_success 0`, code: 'VIGIL_ERR_COLLECTOR_FAILED', recovered: 'success 1' });
-      else if (v.success === 1 && parseErrors > 0) rows.push({ fault, metric: 'vigil_collector_parse_errors_total', code: '—', recovered: 'success 1' });
+      else if (v.success === 1 && parseErrors > 0) {
+        const coded = skippingLogs.some((e) => e.collector === c);
+        rows.push({ fault, metric: 'vigil_collector_parse_errors_total', code: coded ? 'VIGIL_ERR_COLLECTOR_PARSE_ERRORS' : '—', recovered: 'success 1' });
+      }
       else if (mode === 'garbage' && FREE_TEXT.has(c) && v.success === 1) rows.push({ fault, metric: '— (free text: reported as read)', code: '—', recovered: 'success 1' });
       else rows.push({ fault, metric: `NOT VISIBLE (success ${v.success}, parse errors +${parseErrors})`, code: logged ? 'VIGIL_ERR_COLLECTOR_FAILED' : 'none', recovered: 'success 1' });
     }
