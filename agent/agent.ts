@@ -95,6 +95,8 @@ export class Agent {
   private readonly now: () => number;
   private readonly buildLabels = Object.freeze({ version: VERSION });
   private ticks = 0;
+  /** The wall-clock time of the previous tick, to tell a clock stepped back. */
+  private lastTickAt: number | undefined;
   private lastSnapshot: Snapshot | undefined;
   /** GET / and /api/v1/{status,anomalies,series}; undefined when nodePage.enabled is false. */
   private readonly nodePage: NodePageService | undefined;
@@ -228,6 +230,13 @@ export class Agent {
     try {
       const t0 = performance.now();
       const timestamp = this.now();
+      if (this.lastTickAt !== undefined && timestamp < this.lastTickAt) {
+        this.logger.warn(
+          { code: ErrorCode.CLOCK_STEPPED_BACK, seconds: (this.lastTickAt - timestamp) / 1000 },
+          'the wall clock stepped back; the rule history drops new points until it passes the newest stored one',
+        );
+      }
+      this.lastTickAt = timestamp;
       const samples = await collectAll(this.collectors, durationMs(this.config.collectorTimeout), this.logger, { tracer, parent });
       this.ticks++;
       for (const s of selfSamples(

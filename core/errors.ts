@@ -29,6 +29,11 @@ export const ErrorCode = {
   ALERTMANAGER_CONFIG: 'VIGIL_ERR_ALERTMANAGER_CONFIG',
   /** A part of the agent (a sink's flush, the server, telemetry) did not stop within the shutdown deadline; it was given up. */
   STOP_INCOMPLETE: 'VIGIL_ERR_STOP_INCOMPLETE',
+  /**
+   * The wall clock went back between two ticks (an NTP step, a manual change): logged once per step. Until
+   * it passes the newest stored point again, the rule history drops new points (vigil_rule_history_dropped_points_total).
+   */
+  CLOCK_STEPPED_BACK: 'VIGIL_ERR_CLOCK_STEPPED_BACK',
   /** A tick was still running when the next one was due; that next one was skipped. */
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
   /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */
