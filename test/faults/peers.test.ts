@@ -1,7 +1,6 @@
 // Peers down at start, black-holed and back, killed mid-run and back, with real peers behind a TCP
 // proxy the test switches (test/faults/proxy.ts): a PostgreSQL primary and replica (pgreplication
-// targets) and an Alertmanager. The OTLP collector has its own file (otlp.test.ts); Kafka's outages
-// are covered in test/e2e/kafka.test.ts (see docs/reliability.md).
+// targets) and an Alertmanager. The OTLP collector and Kafka have their own files.
 // Promised after recovery: the targets are up again without a restart, and an alert that fired while
 // the Alertmanager was unreachable is delivered, firing and then resolved.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
