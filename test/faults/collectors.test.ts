@@ -3,7 +3,7 @@
 // /metrics and ticking, the fault shows as node_scrape_collector_success 0 with a
 // VIGIL_ERR_COLLECTOR_FAILED log line naming the collector (or, for text that partly parses, as
 // vigil_collector_parse_errors_total with VIGIL_ERR_COLLECTOR_PARSE_ERRORS), and once the file is back every collector succeeds again.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,20 @@ describe('collector sources under fault', () => {
       context: () => agent.stdout().slice(-2000),
     });
     expect(agent.exit).toBeUndefined();
+  });
+
+  it('[collector-statfs] a mount point of the mount table missing under the rootfs, then back', async () => {
+    const deviceError = async () =>
+      parsePromText(await agent.scrape())
+        .families.get('node_filesystem_device_error')
+        ?.samples.find((x) => x.labels.mountpoint === '/data')?.value;
+    expect(await deviceError()).toBe(0);
+    rmSync(path.join(tree.root, 'data'), { recursive: true });
+    await until('the mount reported with a device error', async () => (await deviceError()) === 1);
+    expect((await view()).byCollector.get('filesystem')!.success).toBe(1);
+    mkdirSync(path.join(tree.root, 'data'));
+    await until('the device error cleared', async () => (await deviceError()) === 0);
+    rows.push({ fault: 'filesystem: statfs fails (mount point missing under the rootfs)', metric: 'node_filesystem_device_error 1', code: '— (debug only, as node_exporter: some mounts always fail)', recovered: 'device_error 0' });
   });
 
   it('the outcomes are the ones docs/reliability.md states', () => {
