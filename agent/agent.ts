@@ -129,6 +129,8 @@ export class Agent {
   private readonly reloadConfig: (() => Promise<ConfigResult>) | undefined;
   private readonly buildLabels = Object.freeze({ version: VERSION });
   private ticks = 0;
+  /** The wall-clock time of the previous tick, to tell a clock stepped back. */
+  private lastTickAt: number | undefined;
   private lastSnapshot: Snapshot | undefined;
   /** Ticks and reloads take turns: a reload swaps components between ticks, never during one. */
   private turn: Promise<unknown> = Promise.resolve();
@@ -469,6 +471,13 @@ export class Agent {
     try {
       const t0 = performance.now();
       const timestamp = this.now();
+      if (this.lastTickAt !== undefined && timestamp < this.lastTickAt) {
+        this.logger.warn(
+          { code: ErrorCode.CLOCK_STEPPED_BACK, seconds: (this.lastTickAt - timestamp) / 1000 },
+          'the wall clock stepped back; the rule history drops new points until it passes the newest stored one',
+        );
+      }
+      this.lastTickAt = timestamp;
       const samples = await collectAll(this.collectors.map((c) => c.rc), durationMs(this.config.collectorTimeout), this.logger, { tracer, parent });
       this.ticks++;
       for (const s of selfSamples(

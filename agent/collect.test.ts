@@ -72,6 +72,22 @@ describe('collectAll', () => {
     expect(rc.outcome.success).toBe(true);
   });
 
+  it('logs a collector that starts skipping lines once, with its code, and again only after a clean collection', async () => {
+    const lines: { code?: string; collector?: string; skipped?: number }[] = [];
+    const capture = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as never) });
+    let malformed = 3;
+    const rc = runningCollector('m', { collect: async (out: Sample[]) => (out.push(gauge('node_m', {}, 1)), malformed) });
+    await collectAll([rc], TIMEOUT_MS, capture);
+    await collectAll([rc], TIMEOUT_MS, capture);
+    expect(lines.map((l) => [l.code, l.collector, l.skipped])).toEqual([['VIGIL_ERR_COLLECTOR_PARSE_ERRORS', 'm', 3]]);
+    malformed = 0;
+    await collectAll([rc], TIMEOUT_MS, capture);
+    malformed = 1;
+    await collectAll([rc], TIMEOUT_MS, capture);
+    expect(lines).toHaveLength(2);
+    expect(rc.outcome.parseErrorsTotal).toBe(7);
+  });
+
   it('times out a collector that never resolves, and does not call it again while that call is pending', async () => {
     const h = hanging('node_slow');
     const slow = runningCollector('slow', h.collector);

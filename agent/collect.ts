@@ -15,6 +15,8 @@ export interface RunningCollector {
   readonly outcome: CollectorOutcome;
   /** The previous call, when it outlived its timeout and has not returned yet. */
   pending?: Promise<unknown>;
+  /** Whether its last successful call skipped lines (a skipping collector is logged once, when it starts). */
+  skipping?: boolean;
 }
 
 export function runningCollector(name: string, collector: Collector): RunningCollector {
@@ -23,7 +25,8 @@ export function runningCollector(name: string, collector: Collector): RunningCol
 
 class CollectorTimeout extends Error {}
 
-async function collectOne(rc: RunningCollector, timeoutMs: number): Promise<Sample[]> {
+/** The collector's samples, and how many lines of its source it skipped. */
+async function collectOne(rc: RunningCollector, timeoutMs: number): Promise<{ samples: Sample[]; skipped: number }> {
   // A collector that is still stuck in its previous call is not called again on top of it.
   if (rc.pending !== undefined) throw new CollectorTimeout('still running since an earlier tick');
   // Each collector fills its own buffer: one that times out cannot write into the snapshot later.
@@ -35,7 +38,7 @@ async function collectOne(rc: RunningCollector, timeoutMs: number): Promise<Samp
     throw new CollectorTimeout(`timed out after ${timeoutMs} ms`);
   }
   rc.outcome.parseErrorsTotal += result.value;
-  return buffer;
+  return { samples: buffer, skipped: result.value };
 }
 
 /** Where collector spans go: children of the tick's span (a no-op tracer unless OTLP traces are on). */
@@ -51,9 +54,9 @@ export async function collectAll(collectors: readonly RunningCollector[], timeou
       const span = tracing?.tracer.startSpan('collect', { attributes: { 'vigil.collector': rc.name } }, tracing.parent);
       const t0 = performance.now();
       try {
-        const samples = await collectOne(rc, timeoutMs);
-        span?.setAttribute('vigil.samples', samples.length);
-        return samples;
+        const collected = await collectOne(rc, timeoutMs);
+        span?.setAttribute('vigil.samples', collected.samples.length);
+        return collected;
       } catch (err) {
         span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
         throw err;
@@ -68,7 +71,12 @@ export async function collectAll(collectors: readonly RunningCollector[], timeou
     const rc = collectors[i]!;
     rc.outcome.success = r.status === 'fulfilled';
     if (r.status === 'fulfilled') {
-      for (const s of r.value) samples.push(s);
+      for (const s of r.value.samples) samples.push(s);
+      const lines = r.value.skipped;
+      if (lines > 0 && rc.skipping !== true) {
+        logger.warn({ code: ErrorCode.COLLECTOR_PARSE_ERRORS, collector: rc.name, skipped: lines }, 'collector skipped lines that did not parse');
+      }
+      rc.skipping = lines > 0;
     } else {
       rc.outcome.lastError = r.reason instanceof Error ? r.reason.message : String(r.reason);
       rc.outcome.lastErrorAt = Date.now();

@@ -16,6 +16,11 @@ export const ErrorCode = {
   LISTEN_FAILED: 'VIGIL_ERR_LISTEN_FAILED',
   /** A collector failed or timed out in one tick (the tick goes on without it). */
   COLLECTOR_FAILED: 'VIGIL_ERR_COLLECTOR_FAILED',
+  /**
+   * A collector skipped lines or entries of its source that did not parse (garbage, a format it does not
+   * know); logged once when a collector starts skipping, and counted in vigil_collector_parse_errors_total.
+   */
+  COLLECTOR_PARSE_ERRORS: 'VIGIL_ERR_COLLECTOR_PARSE_ERRORS',
   /** A tick failed as a whole (a bug: every stage catches its own failures); the next tick runs as usual. */
   TICK_FAILED: 'VIGIL_ERR_TICK_FAILED',
   /** A sink threw when handed a tick (a bug: sinks queue and never throw); the other sinks still got it. */
@@ -32,6 +37,11 @@ export const ErrorCode = {
   ALERTMANAGER_CONFIG: 'VIGIL_ERR_ALERTMANAGER_CONFIG',
   /** A part of the agent (a sink's flush, the server, telemetry) did not stop within the shutdown deadline; it was given up. */
   STOP_INCOMPLETE: 'VIGIL_ERR_STOP_INCOMPLETE',
+  /**
+   * The wall clock went back between two ticks (an NTP step, a manual change): logged once per step. Until
+   * it passes the newest stored point again, the rule history drops new points (vigil_rule_history_dropped_points_total).
+   */
+  CLOCK_STEPPED_BACK: 'VIGIL_ERR_CLOCK_STEPPED_BACK',
   /** A tick was still running when the next one was due; that next one was skipped. */
   TICK_OVERRUN: 'VIGIL_ERR_TICK_OVERRUN',
   /** A PostgreSQL target could not be connected to or queried (logged once per change to down). */

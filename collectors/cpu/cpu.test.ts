@@ -49,6 +49,10 @@ describe('cpu collector', () => {
     expect(valueOf(samples, 'node_cpu_seconds_total', { cpu: '0', mode: 'user' })).toBe(15);
   });
 
+  it('fails as a whole on text without per-CPU lines (garbage in place of /proc/stat), rather than succeeding empty', async () => {
+    await expect(collectFixture(cpuCollector, host('garbage'))).rejects.toThrow(/not a \/proc\/stat/);
+  });
+
   it('fails as a whole when /proc/stat is missing', async () => {
     await expect(collectFixture(cpuCollector, host('does-not-exist'))).rejects.toMatchObject({ code: 'ENOENT' });
   });

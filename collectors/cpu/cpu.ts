@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type CollectorFactory } from '../collector.ts';
 import { counter } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
-import { CPU_MODES, parseProcStat } from '../procfs/stat.ts';
+import { CPU_MODES, parseProcStat, requireCpuLines } from '../procfs/stat.ts';
 import { readText } from '../read.ts';
 
 // Label objects are built once per (cpu, mode) and reused every tick: the hot path allocates little.
@@ -27,7 +27,7 @@ export const cpuCollector = {
     const file = procPath(ctx.paths, 'stat');
     return {
       async collect(out) {
-        const stat = parseProcStat(await readText(file));
+        const stat = requireCpuLines(parseProcStat(await readText(file)), file);
         for (const c of stat.cpus) {
           for (let i = 0; i < CPU_MODES.length; i++) {
             out.push(counter('node_cpu_seconds_total', cpuLabels(c.cpu, CPU_MODES[i]!), c.seconds[i]!));

@@ -42,8 +42,8 @@ describe('parseMounts', () => {
 
   it('skips malformed lines, counts them, and keeps the rest', () => {
     const table = parseMounts(fixture('mounts.malformed'));
-    // "garbage", a line with two fields, an empty mount point, an empty fstype
-    expect(table.malformed).toBe(4);
+    // "garbage", a line with two fields, an empty mount point, an empty fstype, a relative mount point
+    expect(table.malformed).toBe(5);
     expect(table.mounts.map((m) => [m.mountPoint, m.fsType])).toEqual([
       ['/', 'ext4'],
       ['/run', 'tmpfs'],

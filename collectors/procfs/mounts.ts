@@ -21,7 +21,8 @@ export function parseMounts(text: string): MountTable {
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const f = line.split(' ');
-    if (f.length < 4 || f[1] === '' || f[2] === '') {
+    // Mount points are absolute paths; anything else is not a mount table line.
+    if (f.length < 4 || !f[1]!.startsWith('/') || f[2] === '') {
       out.malformed++;
       continue;
     }

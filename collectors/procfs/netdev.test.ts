@@ -27,8 +27,8 @@ describe('parseNetDev', () => {
 
   it('skips malformed lines, counts them, and keeps the rest', () => {
     const dev = parseNetDev(fixture('netdev.malformed'));
-    // too few counters, no device name, a non-number, too many counters
-    expect(dev.malformed).toBe(4);
+    // too few counters, no device name, a non-number, too many counters, a line that is no header and no device
+    expect(dev.malformed).toBe(5);
     expect(dev.interfaces.map((i) => [i.device, i.receive[0], i.transmit[0]])).toEqual([
       ['lo', 1000, 1000],
       ['eth0', 500, 600],

@@ -19,7 +19,11 @@ export function parseNetDev(text: string): NetDev {
   for (const line of text.split('\n')) {
     // Device names may hold dots and dashes (eth0.100, br-1a2b); the counters never hold a colon.
     const colon = line.lastIndexOf(':');
-    if (colon < 0) continue; // header lines
+    if (colon < 0) {
+      // The two header lines hold '|'; any other line without a device is not /proc/net/dev text.
+      if (line.trim() !== '' && !line.includes('|')) out.malformed++;
+      continue;
+    }
     const device = line.slice(0, colon).trim();
     const nums = line.slice(colon + 1).trim().split(/\s+/).map(Number);
     if (device === '' || nums.length !== 16 || nums.some((n) => !Number.isFinite(n))) {

@@ -35,6 +35,15 @@ const SCALARS: Record<string, keyof Omit<ProcStat, 'cpus' | 'malformed'>> = {
   procs_blocked: 'procsBlocked',
 };
 
+/**
+ * Every /proc/stat has per-CPU lines: text without any is not a /proc/stat (garbage, the wrong file)
+ * and fails the collector, instead of succeeding with no series.
+ */
+export function requireCpuLines(stat: ProcStat, file: string): ProcStat {
+  if (stat.cpus.length === 0) throw new Error(`${file}: no per-CPU line ("cpuN …"): not a /proc/stat`);
+  return stat;
+}
+
 export function parseProcStat(text: string): ProcStat {
   const out: ProcStat = { cpus: [], malformed: 0 };
   for (const line of text.split('\n')) {

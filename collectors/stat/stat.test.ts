@@ -34,4 +34,8 @@ describe('stat collector', () => {
     expect(namesOf(samples)).toEqual(['node_forks_total', 'node_intr_total', 'node_procs_blocked', 'node_procs_running']);
     expect(valueOf(samples, 'node_forks_total')).toBe(777);
   });
+
+  it('fails as a whole on text without per-CPU lines (garbage in place of /proc/stat), rather than succeeding empty', async () => {
+    await expect(collectFixture(statCollector, host('garbage'))).rejects.toThrow(/not a \/proc\/stat/);
+  });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type CollectorFactory } from '../collector.ts';
 import { type SampleKind, NO_LABELS } from '../../core/samples.ts';
 import { procPath } from '../host-path.ts';
-import { type ProcStat, parseProcStat } from '../procfs/stat.ts';
+import { type ProcStat, parseProcStat, requireCpuLines } from '../procfs/stat.ts';
 import { readText } from '../read.ts';
 
 const FAMILIES: ReadonlyArray<{ name: string; help: string; kind: SampleKind; field: keyof Omit<ProcStat, 'cpus' | 'malformed'> }> = [
@@ -24,7 +24,7 @@ export const statCollector = {
     const file = procPath(ctx.paths, 'stat');
     return {
       async collect(out) {
-        const stat = parseProcStat(await readText(file));
+        const stat = requireCpuLines(parseProcStat(await readText(file)), file);
         for (const f of FAMILIES) {
           const value = stat[f.field];
           if (value !== undefined) out.push({ name: f.name, labels: NO_LABELS, value, kind: f.kind });
