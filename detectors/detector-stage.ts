@@ -196,13 +196,15 @@ class LstmDetectorStage implements DetectorStage {
       }
       return;
     }
-    if (loaded.migrated) {
+    if (loaded.migrated !== false) {
       logFailure(
         this.ctx.logger,
         'warn',
         ErrorCode.DETECTOR_STATE_INVALID,
-        'saved by the previous scorer version (vigil-detector-state/1)',
-        'detector state migrated: normaliser, window and calibration kept; the stages after the model (likelihood, range, seasonal profile, events) start fresh',
+        `saved by an earlier scorer version (${loaded.migrated})`,
+        loaded.migrated === 'vigil-detector-state/1'
+          ? 'detector state migrated: normaliser, window and calibration kept; the stages after the model (likelihood, range, seasonal profile, events) start fresh'
+          : 'detector state migrated: normaliser, window, calibration and the stages after the model kept; the level check starts fresh',
         { where: this.stateFile },
       );
     }

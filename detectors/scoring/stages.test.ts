@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gaussianTail } from './gaussian.ts';
 import { Scorer } from './scorer.ts';
 import type { SeriesState } from './series-state.ts';
-import { DEFAULT_STAGE_OPTIONS, eventPoint, logScore, newStageState, SEASONAL_BINS, type StageOptions, type StageOutput } from './stages.ts';
+import { DEFAULT_STAGE_OPTIONS, eventPoint, logScore, newStageState, SEASONAL_BINS, stagePoint, type StageOptions, type StageOutput } from './stages.ts';
 import { loadState, saveState } from './state-file.ts';
 import { lastValuePredictor } from './testing/last-value-predictor.ts';
 
@@ -148,6 +148,42 @@ describe('stages after the model, on synthetic series at a 10 s tick', () => {
   });
 });
 
+describe('the level check (a change the one-step error cannot see)', () => {
+  /** The stages alone, fed an ordinary rank (a model that follows the level: its error stays usual). */
+  function stagesOnly(values: readonly number[], o: Partial<StageOptions> = {}): number[] {
+    const opts = { ...DEFAULT_STAGE_OPTIONS, ...o };
+    const s = newStageState(opts);
+    const out: StageOutput = { raw: 0, score: 0, exported: 0, anomaly: 0, started: 0 };
+    const u = noise(41);
+    const starts: number[] = [];
+    for (const [i, x] of values.entries()) {
+      const rank = 0.5 + 0.1 * Math.tanh(u()); // never rare
+      stagePoint(s, opts, x, rank, T0 + i * TICK, i >= 132, out);
+      if (out.started === 1) starts.push(i);
+    }
+    return starts;
+  }
+
+  it('raises one event for a small level shift within the range on a noisy series; the error alone misses it', () => {
+    const n = noise(43);
+    // σ 2 around 50, two spikes in the warm-up widen the range to ±16; at 1500 the level rises by 4σ (8), within that range.
+    const values = Array.from({ length: 3000 }, (_, i) => 50 + 2 * n() + (i === 50 ? 16 : i === 90 ? -16 : 0) + (i >= 1500 ? 8 : 0));
+    const starts = stagesOnly(values);
+    expect(starts.filter((i) => i < 1500)).toEqual([]);
+    expect(starts.filter((i) => i >= 1500)).toHaveLength(1);
+    expect(starts[0]!).toBeLessThan(1510);
+    expect(stagesOnly(values, { driftSigmas: 0 })).toEqual([]);
+  });
+
+  it('never alarms on an ordinary slow trend or on plain noise', () => {
+    const n = noise(47);
+    const trend = Array.from({ length: 6000 }, (_, i) => 50 + 2 * n() + i * 0.002);
+    expect(stagesOnly(trend)).toEqual([]);
+    const m = noise(53);
+    expect(stagesOnly(Array.from({ length: 6000 }, () => 50 + 2 * m()))).toEqual([]);
+  });
+});
+
 describe('bad input never starts an event nor poisons the state', () => {
   it('NaN, ±Inf and gaps: no event, state untouched', async () => {
     const n = noise(17);
@@ -204,12 +240,40 @@ describe('state file', () => {
     const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
-    expect(loaded.migrated).toBe(true);
+    expect(loaded.migrated).toBe('vigil-detector-state/1');
     const p = loaded.series[0]!.state;
     expect(p.calibration.count).toBe(state.calibration.count);
     expect(p.norm).toEqual(state.norm);
     expect(p.stages.longCount).toBe(0);
     expect(p.stages.refractoryLeft).toBe(0);
+  });
+
+  it('migrates a file from before the level check: the stages kept, the level check fresh', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-stages-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'state.json');
+    const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
+    const state = scorer.newState();
+    const n = noise(4);
+    await run(Array.from({ length: 300 }, () => 5 + n()), {}, undefined, scorer, state);
+    await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array(0) }], 0);
+    const j = JSON.parse(await readFile(file, 'utf8')) as { format: string; series: { stages: Record<string, unknown> }[] };
+    expect(j.format).toBe('vigil-detector-state/3');
+    j.format = 'vigil-detector-state/2';
+    for (const s of j.series) delete s.stages.drift;
+    await writeFile(file, JSON.stringify(j));
+    const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.migrated).toBe('vigil-detector-state/2');
+    const p = loaded.series[0]!.state.stages;
+    expect(p.longCount).toBe(state.stages.longCount);
+    expect(p.rangeCount).toBe(state.stages.rangeCount);
+    expect(p.driftCount).toBe(0);
+    // The current format round-trips the level check.
+    await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array(0) }], 0);
+    const again = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
+    expect(again.ok && again.migrated === false && again.series[0]!.state.stages.driftLong === state.stages.driftLong).toBe(true);
   });
 
   it('rejects a stage state with an out-of-range field instead of crashing later', async () => {

@@ -15,7 +15,12 @@
 //    `rangeTolerance` of that range's width raises the score to `rangeScore`; the reference range
 //    follows new extremes by `rangeFollow` of the gap per point (a leak that outruns it is caught,
 //    a level shift is news once);
-// 5. event logic: an event starts when the score reaches the threshold outside a refractory period;
+// 5. level check (round 3): a change the one-step error cannot see (a level shift the model follows
+//    at once, a drift, a rise within the range): the distance between a short exponentially weighted
+//    mean of the value (half-life `driftShortHalfLife` points) and a long one (`driftLongHalfLife`),
+//    in units of the long-run standard deviation around the long mean (floored at `driftFloor` of the
+//    level); after `driftWarmup` points, `driftSigmas` or more raise the score to `rangeScore`;
+// 6. event logic: an event starts when the score reaches the threshold outside a refractory period;
 //    the event is active (vigil_anomaly 1) from its start while the score stays at or above the
 //    threshold; for `refractory` points after the last active point the series starts no new event
 //    and its exported score is held at half the threshold at most (a long incident is one event).
@@ -56,6 +61,15 @@ export interface StageOptions {
   readonly seasonalHigh: number;
   /** Seen (decayed count of days) from which a range breach at this time of day is expected, not news. */
   readonly seasonalExpected: number;
+  /** Level check: half-lives (points) of the short and long mean of the value. */
+  readonly driftShortHalfLife: number;
+  readonly driftLongHalfLife: number;
+  /** Level check: distance (long-run standard deviations) that raises the score (0 disables it). */
+  readonly driftSigmas: number;
+  /** Level check: floor of the long-run standard deviation, as a share of the long mean's magnitude. */
+  readonly driftFloor: number;
+  /** Level check: points seen before it may score. */
+  readonly driftWarmup: number;
   /** Points after an event start during which the series starts no new event. */
   readonly refractory: number;
   /** Score threshold of an event. */
@@ -83,6 +97,11 @@ export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   seasonalDays: 1.5,
   seasonalHigh: 0.5,
   seasonalExpected: 1.5,
+  driftShortHalfLife: 2,
+  driftLongHalfLife: 256,
+  driftSigmas: 3,
+  driftFloor: 0.02,
+  driftWarmup: 200,
   refractory: 30,
   threshold: 0.6,
   likelihood: true,
@@ -116,6 +135,11 @@ export interface StageState {
   /** Today's highest raw score per bin; `profileDay` is the day (UTC) of `today`. */
   readonly today: Float32Array;
   profileDay: number;
+  /** Level check: short and long EW mean of the value, EW variance around the long mean, points seen. */
+  driftShort: number;
+  driftLong: number;
+  driftVar: number;
+  driftCount: number;
   /** Points left in the refractory period (0 = none); events started so far. */
   refractoryLeft: number;
   events: number;
@@ -141,6 +165,10 @@ export function newStageState(o: StageOptions): StageState {
     profile: new Float32Array(Math.max(0, o.seasonalBins)),
     today: new Float32Array(Math.max(0, o.seasonalBins)),
     profileDay: Number.NaN,
+    driftShort: 0,
+    driftLong: 0,
+    driftVar: 0,
+    driftCount: 0,
     refractoryLeft: 0,
     events: 0,
     active: 0,
@@ -261,6 +289,27 @@ export function stagePoint(s: StageState, o: StageOptions, x: number, rank: numb
       }
     }
     if (s.rangeCount < 1e9) s.rangeCount++;
+  }
+
+  // Level check.
+  if (o.driftSigmas > 0) {
+    if (s.driftCount === 0) {
+      s.driftShort = x;
+      s.driftLong = x;
+      s.driftVar = 0;
+    } else {
+      const as = 1 - Math.pow(2, -1 / o.driftShortHalfLife);
+      const al = 1 - Math.pow(2, -1 / o.driftLongHalfLife);
+      const d = x - s.driftLong;
+      s.driftShort += as * (x - s.driftShort);
+      s.driftLong += al * d;
+      s.driftVar = (1 - al) * (s.driftVar + al * d * d);
+    }
+    if (s.driftCount < 1e9) s.driftCount++;
+    if (s.driftCount >= o.driftWarmup && !small && seen < o.seasonalExpected) {
+      const scale = Math.max(Math.sqrt(s.driftVar), o.driftFloor * Math.abs(s.driftLong), 1e-9);
+      if (Math.abs(s.driftShort - s.driftLong) >= o.driftSigmas * scale) score = Math.max(score, o.rangeScore);
+    }
   }
 
   out.raw = raw;

@@ -2,7 +2,8 @@
 // the state of the stages after the model (likelihood, range, seasonal profile, refractory period)
 // and recent raw history, in <stateDir>/detector/state.json. A file of the previous format
 // (vigil-detector-state/1, before the stages existed) is migrated: its series keep normaliser, window
-// and calibration, and their stages start fresh. Written crash-safe (temp file, fsync,
+// and calibration, and their stages start fresh; one of vigil-detector-state/2 (before the level
+// check) keeps its stages too, and the level check starts fresh. Written crash-safe (temp file, fsync,
 // rename, fsync of the directory): a crash leaves the old file or the new one, never half of one.
 // Float arrays are stored as base64 of their bytes: exact, and 3× smaller than JSON numbers.
 import { readFile } from 'node:fs/promises';
@@ -13,9 +14,11 @@ import { CALIBRATION_BINS } from './calibrator.ts';
 import type { SeriesState } from './series-state.ts';
 import { newStageState, type StageOptions, type StageState } from './stages.ts';
 
-const FORMAT = 'vigil-detector-state/2';
-/** The format before the stages after the model: migrated on load. */
-const PREVIOUS_FORMAT = 'vigil-detector-state/1';
+const FORMAT = 'vigil-detector-state/3';
+/** The format before the stages after the model: migrated on load (stages start fresh). */
+const FORMAT_1 = 'vigil-detector-state/1';
+/** The format before the level check: migrated on load (the level check starts fresh). */
+const FORMAT_2 = 'vigil-detector-state/2';
 
 /** A tracked series as persisted. */
 export interface PersistedSeries {
@@ -58,6 +61,8 @@ interface StagesJson {
   profile: string;
   today: string;
   profileDay: number | null;
+  /** Absent before vigil-detector-state/3. */
+  drift?: { short: number; long: number; variance: number; count: number };
   refractoryLeft: number;
   events: number;
   active: number;
@@ -83,6 +88,7 @@ function stagesToJson(t: StageState): StagesJson {
     profile: b64(t.profile),
     today: b64(t.today),
     profileDay: orNull(t.profileDay),
+    drift: { short: t.driftShort, long: t.driftLong, variance: t.driftVar, count: t.driftCount },
     refractoryLeft: t.refractoryLeft,
     events: t.events,
     active: t.active,
@@ -117,6 +123,13 @@ function stagesFromJson(j: StagesJson | undefined, o: StageOptions): StageState 
   fresh.rangeCount = finite(j.rangeCount, 'stages.rangeCount');
   fresh.rangeRun = finite(j.rangeRun, 'stages.rangeRun');
   fresh.profileDay = orNaN(j.profileDay, 'stages.profileDay');
+  if (j.drift !== undefined) {
+    fresh.driftShort = finite(j.drift.short, 'stages.drift.short');
+    fresh.driftLong = finite(j.drift.long, 'stages.drift.long');
+    fresh.driftVar = finite(j.drift.variance, 'stages.drift.variance');
+    fresh.driftCount = finite(j.drift.count, 'stages.drift.count');
+    if (fresh.driftVar < 0 || fresh.driftCount < 0) throw new Error('stages.drift is out of range');
+  }
   fresh.refractoryLeft = count(j.refractoryLeft, 'stages.refractoryLeft', 1e9);
   fresh.events = finite(j.events, 'stages.events');
   fresh.active = count(j.active, 'stages.active', 1);
@@ -207,8 +220,8 @@ export async function saveState(file: string, window: number, series: readonly P
   await writeFileAtomic(file, JSON.stringify(body), { stateFile: 'detector' });
 }
 
-/** `migrated`: the file was of the previous format (the caller logs it once). */
-export type LoadResult = { ok: true; series: PersistedSeries[]; migrated: boolean } | { ok: false; reason: string; missing: boolean };
+/** `migrated`: the file was of an earlier format, named (the caller logs it once). */
+export type LoadResult = { ok: true; series: PersistedSeries[]; migrated: false | typeof FORMAT_1 | typeof FORMAT_2 } | { ok: false; reason: string; missing: boolean };
 
 /** Reads the state; a missing file is not an error, a corrupt one is (the caller logs it and starts fresh). */
 export async function loadState(file: string, window: number, stages: StageOptions): Promise<LoadResult> {
@@ -221,11 +234,11 @@ export async function loadState(file: string, window: number, stages: StageOptio
   }
   try {
     const j = JSON.parse(text) as Partial<StateJson>;
-    const migrated = j.format === PREVIOUS_FORMAT;
-    if (j.format !== FORMAT && !migrated) return { ok: false, missing: false, reason: `unknown format ${JSON.stringify(j.format)}` };
+    const migrated = j.format === FORMAT_1 ? FORMAT_1 : j.format === FORMAT_2 ? FORMAT_2 : false;
+    if (j.format !== FORMAT && migrated === false) return { ok: false, missing: false, reason: `unknown format ${JSON.stringify(j.format)}` };
     if (j.window !== window) return { ok: false, missing: false, reason: `saved for a model window of ${j.window}, the model has ${window}` };
     if (!Array.isArray(j.series)) return { ok: false, missing: false, reason: 'no series list' };
-    return { ok: true, series: j.series.map((s) => fromJson(migrated ? { ...s, stages: undefined } : s, window, stages)), migrated };
+    return { ok: true, series: j.series.map((s) => fromJson(migrated === FORMAT_1 ? { ...s, stages: undefined } : s, window, stages)), migrated };
   } catch (e) {
     return { ok: false, missing: false, reason: (e as Error).message.split('\n')[0]! };
   }
