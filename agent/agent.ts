@@ -187,14 +187,20 @@ export class Agent {
       ...(parts.web !== undefined ? { web: parts.web } : {}),
       ...(nodePage !== undefined ? { nodePage: (path: string, query: string) => nodePage.handle(path, query, this.now()) } : {}),
     });
-    this.scheduler = new TickScheduler(durationMs(this.config.interval), () => this.inTurn(() => this.tick()), () =>
-      this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
+    this.scheduler = new TickScheduler(
+      durationMs(this.config.interval),
+      () => this.inTurn(() => this.tick()),
+      () => this.logger.warn({ code: ErrorCode.TICK_OVERRUN, interval: this.config.interval }, 'tick overran its interval; next tick skipped'),
       (err) => logFailure(this.logger, 'error', ErrorCode.TICK_FAILED, err, 'tick failed'),
     );
   }
 
   /** The collectors the config enables, each with the options it was built from (passwords resolved). */
-  private static collectorOptions(config: Config, factories: readonly CollectorFactory<object>[], env: NodeJS.ProcessEnv): Map<string, { enabled: boolean; options: object }> {
+  private static collectorOptions(
+    config: Config,
+    factories: readonly CollectorFactory<object>[],
+    env: NodeJS.ProcessEnv,
+  ): Map<string, { enabled: boolean; options: object }> {
     const out = new Map<string, { enabled: boolean; options: object }>();
     const collectorConfigs = config.collectors as Record<string, CollectorConfig | undefined>;
     for (const f of factories) {
@@ -234,7 +240,10 @@ export class Agent {
       if (w.enabled) collectors.push(Agent.buildCollector(f, w.options, ctx));
     }
 
-    const catalog = new MetricCatalog([...SELF_METRICS, ...factories.flatMap((f) => f.metrics)], factories.flatMap((f) => f.dynamicMetrics ?? []));
+    const catalog = new MetricCatalog(
+      [...SELF_METRICS, ...factories.flatMap((f) => f.metrics)],
+      factories.flatMap((f) => f.dynamicMetrics ?? []),
+    );
     const nodeName = resolveNodeName(config, env);
     const base = { ...ctx, stateDir: config.stateDir, nodeName, externalUrl: resolveExternalUrl(config, nodeName), env };
     const prometheus = new PrometheusSink(catalog, now());
@@ -260,7 +269,19 @@ export class Agent {
     }
     for (const specs of [detector.metrics, alerting.stage.metrics, ...sinks.map((s) => s.sink.metrics ?? [])]) catalog.add(specs);
     if (config.nodePage.enabled) catalog.add(NODE_PAGE_METRICS);
-    const parts: AgentParts = { collectors, prometheus, sinks, sinkContext, telemetry, detector, alerting: alerting.stage, alertingSource: alerting.source, stageContext, abort, web: web.web };
+    const parts: AgentParts = {
+      collectors,
+      prometheus,
+      sinks,
+      sinkContext,
+      telemetry,
+      detector,
+      alerting: alerting.stage,
+      alertingSource: alerting.source,
+      stageContext,
+      abort,
+      web: web.web,
+    };
     return { ok: true, agent: new Agent(opts, parts) };
   }
 
@@ -307,7 +328,8 @@ export class Agent {
   }
 
   private async reloadOnce(): Promise<ReloadResult> {
-    if (this.stopping || this.reloadConfig === undefined) return { ok: false, errors: [{ code: ErrorCode.RELOAD_FAILED, where: '(agent)', message: 'the agent is stopping' }] };
+    if (this.stopping || this.reloadConfig === undefined)
+      return { ok: false, errors: [{ code: ErrorCode.RELOAD_FAILED, where: '(agent)', message: 'the agent is stopping' }] };
     this.logger.info('reloading the configuration');
     let result: ReloadResult;
     try {
@@ -331,7 +353,10 @@ export class Agent {
     } else {
       this.reloadStatus.successful = false;
       for (const e of result.errors) this.logger.error({ code: e.code, where: e.where }, e.message);
-      this.logger.error({ code: ErrorCode.RELOAD_FAILED, errors: result.errors.length }, 'reload refused; the agent keeps running on the last good configuration');
+      this.logger.error(
+        { code: ErrorCode.RELOAD_FAILED, errors: result.errors.length },
+        'reload refused; the agent keeps running on the last good configuration',
+      );
     }
     return result;
   }
@@ -414,7 +439,8 @@ export class Agent {
 
     // 6. The rules: swapped when a rule file or a rule setting changed; the old stage saves the rule
     // history and `for` state and the new one restores them, so unchanged rules keep their alerts.
-    const alertingKeys = (c: Config) => JSON.stringify([c.alerting.ruleFiles, c.alerting.runbookBaseUrl, c.alerting.externalLabels, c.alerting.evaluationInterval, c.alerting.persistInterval]);
+    const alertingKeys = (c: Config) =>
+      JSON.stringify([c.alerting.ruleFiles, c.alerting.runbookBaseUrl, c.alerting.externalLabels, c.alerting.evaluationInterval, c.alerting.persistInterval]);
     if (alerting.source !== this.alertingSource || alertingKeys(config) !== alertingKeys(this.config)) {
       changed.push('rules');
       await this.bounded('alerting', this.alerting.stop(), 4000);
@@ -428,7 +454,11 @@ export class Agent {
 
     // 7. The web config: users, headers and certificate files live; TLS on/off and the client auth type need a restart.
     const webRestart = this.server.setWebConfig(web);
-    if (webRestart.length > 0) this.logger.warn({ code: ErrorCode.RELOAD_NEEDS_RESTART, keys: webRestart.map((k) => `web.configFile ${k}`) }, 'these settings change only with a restart; the running values are kept');
+    if (webRestart.length > 0)
+      this.logger.warn(
+        { code: ErrorCode.RELOAD_NEEDS_RESTART, keys: webRestart.map((k) => `web.configFile ${k}`) },
+        'these settings change only with a restart; the running values are kept',
+      );
 
     // 8. Settings read at each tick.
     if (config.logLevel !== this.config.logLevel) this.logger.level = config.logLevel;
@@ -478,7 +508,12 @@ export class Agent {
         );
       }
       this.lastTickAt = timestamp;
-      const samples = await collectAll(this.collectors.map((c) => c.rc), durationMs(this.config.collectorTimeout), this.logger, { tracer, parent });
+      const samples = await collectAll(
+        this.collectors.map((c) => c.rc),
+        durationMs(this.config.collectorTimeout),
+        this.logger,
+        { tracer, parent },
+      );
       this.ticks++;
       for (const s of selfSamples(
         this.collectors.map((c) => c.rc.outcome),

@@ -53,7 +53,7 @@ async function runTick(p: Promise<Sample[]>): Promise<Sample[]> {
 }
 
 describe('collectAll', () => {
-  it('keeps a collector\'s failure to itself: success false for it, the others emitted in order', async () => {
+  it("keeps a collector's failure to itself: success false for it, the others emitted in order", async () => {
     const rcs = [runningCollector('a', emitting('node_a', 1)), runningCollector('broken', throwing()), runningCollector('c', emitting('node_c', 3))];
     const samples = await collectAll(rcs, TIMEOUT_MS, logger);
     expect(samples.map((s) => [s.name, s.value])).toEqual([
@@ -64,7 +64,7 @@ describe('collectAll', () => {
     expect(rcs.map((rc) => rc.outcome.labels)).toEqual([{ collector: 'a' }, { collector: 'broken' }, { collector: 'c' }]);
   });
 
-  it('adds up each collector\'s malformed counts across ticks', async () => {
+  it("adds up each collector's malformed counts across ticks", async () => {
     const rc = runningCollector('m', emitting('node_m', 1, 2));
     await collectAll([rc], TIMEOUT_MS, logger);
     await collectAll([rc], TIMEOUT_MS, logger);

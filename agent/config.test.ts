@@ -75,7 +75,11 @@ describe('loadConfig', () => {
     expect(d.alerting.resendDelay).toBe('1m');
     const es = errors(
       await loadConfig({
-        flags: { sinks: { kafka: { enabled: true } }, alerting: { alertmanagers: [{ url: 'ftp://x' }] }, postgres: { targets: [{ name: 'a', host: 'h', user: 'u', timeout: '9s' }] } },
+        flags: {
+          sinks: { kafka: { enabled: true } },
+          alerting: { alertmanagers: [{ url: 'ftp://x' }] },
+          postgres: { targets: [{ name: 'a', host: 'h', user: 'u', timeout: '9s' }] },
+        },
       }),
     );
     expect(at(es).map(([w]) => w)).toEqual(['alerting.alertmanagers[0].url', 'sinks.kafka.brokers']);
@@ -135,7 +139,9 @@ describe('loadConfig', () => {
     });
 
     it('ignores unrelated VIGIL_* variables', async () => {
-      const config = ok(await loadConfig({ env: { VIGIL_PG_PASSWORD: 's3cret-value', VIGIL_SOMETHING_ELSE: 'x', VIGIL_COLLECTORS__BOGUS__ENABLED: 'true', HOME: '/root' } }));
+      const config = ok(
+        await loadConfig({ env: { VIGIL_PG_PASSWORD: 's3cret-value', VIGIL_SOMETHING_ELSE: 'x', VIGIL_COLLECTORS__BOGUS__ENABLED: 'true', HOME: '/root' } }),
+      );
       expect(config).toEqual(defaultConfig());
       expect(JSON.stringify(config)).not.toContain('s3cret-value');
     });
@@ -166,7 +172,7 @@ describe('loadConfig', () => {
       expect(config.listen).toBe('127.0.0.1:9100');
     });
 
-    it('flags over environment, and nested flags merge into the file\'s section', async () => {
+    it("flags over environment, and nested flags merge into the file's section", async () => {
       const config = ok(await loadConfig({ file, env, flags }));
       expect(config.interval).toBe('15s');
       expect(config.logLevel).toBe('error');

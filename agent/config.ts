@@ -44,11 +44,7 @@ interface Placed {
 
 /** Every registered component with options at a config key of its own (all but switched collectors). */
 function placedComponents(): Placed[] {
-  return [
-    ...collectorList.filter((f) => f.configKey !== undefined).map((f) => ({ ...f, configKey: f.configKey! })),
-    ...detectorList,
-    ...sinkList,
-  ] as Placed[];
+  return [...collectorList.filter((f) => f.configKey !== undefined).map((f) => ({ ...f, configKey: f.configKey! })), ...detectorList, ...sinkList] as Placed[];
 }
 
 function collectorsSchema() {
@@ -96,7 +92,10 @@ const components = componentSections({ alerting: alertingOptions });
 const configSchema = z.strictObject({
   listen: listen.default('0.0.0.0:9464'),
   /** Path of the Prometheus scrape endpoint (node_exporter's --web.telemetry-path). */
-  metricsPath: z.string().regex(/^\/[^?#\s]*$/, { message: 'expected a path such as "/metrics"' }).default('/metrics'),
+  metricsPath: z
+    .string()
+    .regex(/^\/[^?#\s]*$/, { message: 'expected a path such as "/metrics"' })
+    .default('/metrics'),
   interval: duration({ min: 100 }).default('10s'),
   collectorTimeout: duration({ min: 10 }).default('5s'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -174,8 +173,7 @@ function scalarLeaves(obj: Plain, prefix: string[] = []): Array<{ path: string[]
 }
 
 /** VIGIL_LOG_LEVEL ↔ logLevel, VIGIL_PATHS__PROCFS ↔ paths.procfs: snake case, "__" between levels. */
-export const envName = (path: readonly string[]): string =>
-  'VIGIL_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+export const envName = (path: readonly string[]): string => 'VIGIL_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
 
 function envOverrides(env: NodeJS.ProcessEnv, origins: Map<string, string>): Plain {
   const over: Plain = {};

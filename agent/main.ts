@@ -135,14 +135,14 @@ async function checkConfig(file: string | undefined, flags: RunFlags): Promise<v
 }
 
 function buildCli(): Command {
-  const program = new Command('vigil')
-    .description('Node-resident observability and alerting agent')
-    .version(VERSION, '-V, --version')
-    .showHelpAfterError();
+  const program = new Command('vigil').description('Node-resident observability and alerting agent').version(VERSION, '-V, --version').showHelpAfterError();
   addRunFlags(program.command('run').description('run the agent (works with no config: host collectors on, listening on 0.0.0.0:9464)')).action(run);
-  addRunFlags(program.command('check-config').argument('[file]', 'config file to check').description('validate a config; print every error with its key path (exit 2) or the effective config (exit 0)')).action(
-    (file: string | undefined, flags: RunFlags) => checkConfig(file, flags),
-  );
+  addRunFlags(
+    program
+      .command('check-config')
+      .argument('[file]', 'config file to check')
+      .description('validate a config; print every error with its key path (exit 2) or the effective config (exit 0)'),
+  ).action((file: string | undefined, flags: RunFlags) => checkConfig(file, flags));
   // Offline tools: loaded only when used, so `run` does not pay for them.
   program
     .command('train')

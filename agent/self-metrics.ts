@@ -6,15 +6,35 @@ import { STATE_WRITE_METRICS, stateWrites } from '../core/state-writes.ts';
 export const SELF_METRICS: readonly MetricSpec[] = [
   { name: 'node_scrape_collector_success', help: 'node_exporter: Whether a collector succeeded.', kind: 'gauge', labels: ['collector'] },
   { name: 'node_scrape_collector_duration_seconds', help: 'node_exporter: Duration of a collector scrape.', kind: 'gauge', labels: ['collector'] },
-  { name: 'vigil_collector_parse_errors_total', help: 'Lines or entries a collector skipped because they did not parse.', kind: 'counter', labels: ['collector'] },
+  {
+    name: 'vigil_collector_parse_errors_total',
+    help: 'Lines or entries a collector skipped because they did not parse.',
+    kind: 'counter',
+    labels: ['collector'],
+  },
   { name: 'vigil_ticks_total', help: 'Ticks (collect, detect, alert, emit passes) completed.', kind: 'counter', labels: [] },
   { name: 'vigil_tick_overruns_total', help: 'Ticks skipped because the previous tick was still running.', kind: 'counter', labels: [] },
   { name: 'vigil_build_info', help: 'A metric with a constant 1 value labeled by the version of Vigil.', kind: 'gauge', labels: ['version'] },
   { name: 'vigil_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', kind: 'gauge', labels: [] },
-  { name: 'vigil_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload (the start counts as one).', kind: 'gauge', labels: [] },
+  {
+    name: 'vigil_config_last_reload_success_timestamp_seconds',
+    help: 'Timestamp of the last successful configuration reload (the start counts as one).',
+    kind: 'gauge',
+    labels: [],
+  },
   // The HTTP server's own (agent/server.ts), with the web config.
-  { name: 'vigil_http_unauthorized_requests_total', help: 'Requests refused with 401 because their basic auth credentials were missing or wrong (web config).', kind: 'counter', labels: [] },
-  { name: 'vigil_http_tls_handshake_errors_total', help: 'TLS handshakes that failed: no or an untrusted client certificate, a protocol or cipher the web config refuses.', kind: 'counter', labels: [] },
+  {
+    name: 'vigil_http_unauthorized_requests_total',
+    help: 'Requests refused with 401 because their basic auth credentials were missing or wrong (web config).',
+    kind: 'counter',
+    labels: [],
+  },
+  {
+    name: 'vigil_http_tls_handshake_errors_total',
+    help: 'TLS handshakes that failed: no or an untrusted client certificate, a protocol or cipher the web config refuses.',
+    kind: 'counter',
+    labels: [],
+  },
   ...STATE_WRITE_METRICS,
 ];
 

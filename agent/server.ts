@@ -109,7 +109,10 @@ export class AgentServer {
 
   /** The server's own counters. */
   samples(): Sample[] {
-    return [counter('vigil_http_unauthorized_requests_total', {}, this.unauthorized), counter('vigil_http_tls_handshake_errors_total', {}, this.handshakeErrors)];
+    return [
+      counter('vigil_http_unauthorized_requests_total', {}, this.unauthorized),
+      counter('vigil_http_tls_handshake_errors_total', {}, this.handshakeErrors),
+    ];
   }
 
   /**
@@ -130,7 +133,10 @@ export class AgentServer {
   }
 
   private stampOf(tls: WebTls): string {
-    return [tls.certFile, tls.keyFile, tls.clientCaFile].map(fileStamp).join('|') + `|${tls.certFile}|${tls.keyFile}|${tls.clientCaFile ?? ''}|${tls.minVersion}|${tls.maxVersion}|${tls.ciphers ?? ''}`;
+    return (
+      [tls.certFile, tls.keyFile, tls.clientCaFile].map(fileStamp).join('|') +
+      `|${tls.certFile}|${tls.keyFile}|${tls.clientCaFile ?? ''}|${tls.minVersion}|${tls.maxVersion}|${tls.ciphers ?? ''}`
+    );
   }
 
   /** Loads the TLS files again when one changed; a broken new pair (half-written) keeps the old one in use and is retried. */
@@ -144,7 +150,14 @@ export class AgentServer {
       if (this.tlsStamp !== '') this.deps.logger.info({ cert: tls.certFile }, 'TLS certificate reloaded');
       this.tlsStamp = stamp;
     } catch (err) {
-      logFailure(this.deps.logger, 'warn', ErrorCode.WEB_CONFIG_INVALID, err, 'the TLS certificate files cannot be loaded; the previous certificate stays in use', { cert: tls.certFile });
+      logFailure(
+        this.deps.logger,
+        'warn',
+        ErrorCode.WEB_CONFIG_INVALID,
+        err,
+        'the TLS certificate files cannot be loaded; the previous certificate stays in use',
+        { cert: tls.certFile },
+      );
     }
   }
 
@@ -307,7 +320,10 @@ export class AgentServer {
     reload().then(
       (r) => {
         if (r.ok) res.writeHead(200, { 'content-type': 'text/plain' }).end('configuration reloaded\n');
-        else res.writeHead(500, { 'content-type': 'text/plain' }).end(redact(`failed to reload config:\n${r.errors.map(formatUserError).join('\n')}\n`, knownSecrets()));
+        else
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(redact(`failed to reload config:\n${r.errors.map(formatUserError).join('\n')}\n`, knownSecrets()));
       },
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('failed to reload config\n'),
     );

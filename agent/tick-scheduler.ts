@@ -11,12 +11,7 @@ export class TickScheduler {
   private readonly onOverrun: () => void;
   private readonly onTickError: (err: unknown) => void;
 
-  constructor(
-    intervalMs: number,
-    tick: () => Promise<void>,
-    onOverrun: () => void = () => {},
-    onTickError: (err: unknown) => void = () => {},
-  ) {
+  constructor(intervalMs: number, tick: () => Promise<void>, onOverrun: () => void = () => {}, onTickError: (err: unknown) => void = () => {}) {
     this.intervalMs = intervalMs;
     this.tick = tick;
     this.onOverrun = onOverrun;

@@ -34,7 +34,9 @@ describe('loadWebConfig', () => {
   });
 
   it('names a missing certificate file and a client CA that client_auth_type needs', async () => {
-    const { file, result } = await load('tls_server_config:\n  cert_file: /nonexistent/tls.crt\n  key_file: /nonexistent/tls.key\n  client_auth_type: RequireAndVerifyClientCert\n');
+    const { file, result } = await load(
+      'tls_server_config:\n  cert_file: /nonexistent/tls.crt\n  key_file: /nonexistent/tls.key\n  client_auth_type: RequireAndVerifyClientCert\n',
+    );
     const where = result.ok ? [] : result.errors.map((e) => e.where).sort();
     expect(where).toEqual([`${file}: tls_server_config.cert_file`, `${file}: tls_server_config.client_ca_file`, `${file}: tls_server_config.key_file`]);
   });

@@ -50,7 +50,11 @@ const schema = z.strictObject({
       min_version: z.enum(Object.keys(TLS_VERSIONS) as [keyof typeof TLS_VERSIONS]).default('TLS12'),
       max_version: z.enum(Object.keys(TLS_VERSIONS) as [keyof typeof TLS_VERSIONS]).default('TLS13'),
       cipher_suites: z
-        .array(z.string().refine((s) => s in CIPHER_SUITES, { message: 'not a TLS 1.0–1.2 cipher suite Node supports (Go name expected, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)' }))
+        .array(
+          z.string().refine((s) => s in CIPHER_SUITES, {
+            message: 'not a TLS 1.0–1.2 cipher suite Node supports (Go name expected, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)',
+          }),
+        )
         .optional(),
       prefer_server_cipher_suites: z.boolean().optional(),
       curve_preferences: z.array(z.string()).optional(),
@@ -63,7 +67,10 @@ const schema = z.strictObject({
     })
     .optional(),
   basic_auth_users: z
-    .record(z.string().min(1), z.string().regex(BCRYPT, { message: 'expected a bcrypt hash ($2y$…, e.g. from htpasswd -nBC 10 user); plain-text passwords are refused' }))
+    .record(
+      z.string().min(1),
+      z.string().regex(BCRYPT, { message: 'expected a bcrypt hash ($2y$…, e.g. from htpasswd -nBC 10 user); plain-text passwords are refused' }),
+    )
     .optional(),
 });
 
@@ -88,7 +95,11 @@ export interface WebConfig {
 
 /** The key/cert/CA files as Node's TLS wants them; throws with the file's name when one cannot be used. */
 async function readTlsFiles(tls: WebTls): Promise<{ cert: Buffer; key: Buffer; ca: Buffer | undefined }> {
-  const [cert, key, ca] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile), tls.clientCaFile !== undefined ? readFile(tls.clientCaFile) : undefined]);
+  const [cert, key, ca] = await Promise.all([
+    readFile(tls.certFile),
+    readFile(tls.keyFile),
+    tls.clientCaFile !== undefined ? readFile(tls.clientCaFile) : undefined,
+  ]);
   return { cert, key, ca };
 }
 
@@ -99,19 +110,40 @@ export async function loadWebConfig(file: string): Promise<{ ok: true; web: WebC
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    return { ok: false, errors: [{ code: ErrorCode.WEB_CONFIG_INVALID, where: `web.configFile ${file}`, message: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          code: ErrorCode.WEB_CONFIG_INVALID,
+          where: `web.configFile ${file}`,
+          message: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        },
+      ],
+    };
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
-    return { ok: false, errors: doc.errors.map((e) => ({ code: ErrorCode.WEB_CONFIG_INVALID, where: `${file}:${lines.linePos(e.pos[0]).line}`, message: e.message.split('\n')[0]! })) };
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        code: ErrorCode.WEB_CONFIG_INVALID,
+        where: `${file}:${lines.linePos(e.pos[0]).line}`,
+        message: e.message.split('\n')[0]!,
+      })),
+    };
   }
   const parsed = schema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     const errors: UserError[] = [];
     for (const issue of parsed.error.issues) {
       const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      for (const p of keys) errors.push({ code: ErrorCode.WEB_CONFIG_INVALID, where: at(p.map(String).join('.') || '(root)'), message: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message });
+      for (const p of keys)
+        errors.push({
+          code: ErrorCode.WEB_CONFIG_INVALID,
+          where: at(p.map(String).join('.') || '(root)'),
+          message: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
+        });
     }
     return { ok: false, errors };
   }
@@ -121,8 +153,18 @@ export async function loadWebConfig(file: string): Promise<{ ok: true; web: WebC
   if (c.tls_server_config !== undefined) {
     const t = c.tls_server_config;
     const verifies = t.client_auth_type === 'VerifyClientCertIfGiven' || t.client_auth_type === 'RequireAndVerifyClientCert';
-    if (verifies && t.client_ca_file === undefined) errors.push({ code: ErrorCode.WEB_CONFIG_INVALID, where: at('tls_server_config.client_ca_file'), message: `required by client_auth_type ${t.client_auth_type}` });
-    if (!verifies && t.client_ca_file !== undefined) errors.push({ code: ErrorCode.WEB_CONFIG_INVALID, where: at('tls_server_config.client_auth_type'), message: 'client_ca_file is given: set VerifyClientCertIfGiven or RequireAndVerifyClientCert' });
+    if (verifies && t.client_ca_file === undefined)
+      errors.push({
+        code: ErrorCode.WEB_CONFIG_INVALID,
+        where: at('tls_server_config.client_ca_file'),
+        message: `required by client_auth_type ${t.client_auth_type}`,
+      });
+    if (!verifies && t.client_ca_file !== undefined)
+      errors.push({
+        code: ErrorCode.WEB_CONFIG_INVALID,
+        where: at('tls_server_config.client_auth_type'),
+        message: 'client_ca_file is given: set VerifyClientCertIfGiven or RequireAndVerifyClientCert',
+      });
     tls = {
       certFile: t.cert_file,
       keyFile: t.key_file,
@@ -132,21 +174,38 @@ export async function loadWebConfig(file: string): Promise<{ ok: true; web: WebC
       maxVersion: TLS_VERSIONS[t.max_version],
       ciphers: t.cipher_suites?.map((s) => CIPHER_SUITES[s]).join(':'),
     };
-    for (const [key, f] of [['cert_file', t.cert_file], ['key_file', t.key_file], ['client_ca_file', t.client_ca_file]] as const) {
+    for (const [key, f] of [
+      ['cert_file', t.cert_file],
+      ['key_file', t.key_file],
+      ['client_ca_file', t.client_ca_file],
+    ] as const) {
       if (f === undefined) continue;
       try {
         await readFile(f);
       } catch (err) {
-        errors.push({ code: ErrorCode.WEB_CONFIG_INVALID, where: at(`tls_server_config.${key}`), message: `${f} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+        errors.push({
+          code: ErrorCode.WEB_CONFIG_INVALID,
+          where: at(`tls_server_config.${key}`),
+          message: `${f} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        });
       }
     }
     if (errors.length === 0) {
       try {
         const files = await readTlsFiles(tls);
-        createSecureContext({ cert: files.cert, key: files.key, ...(files.ca !== undefined ? { ca: files.ca } : {}), ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}) });
+        createSecureContext({
+          cert: files.cert,
+          key: files.key,
+          ...(files.ca !== undefined ? { ca: files.ca } : {}),
+          ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}),
+        });
       } catch (err) {
         // Node's message names the problem (a key that does not match, a file that is not PEM), never the key.
-        errors.push({ code: ErrorCode.WEB_CONFIG_INVALID, where: at('tls_server_config'), message: `the certificate and key cannot be used: ${(err as Error).message}` });
+        errors.push({
+          code: ErrorCode.WEB_CONFIG_INVALID,
+          where: at('tls_server_config'),
+          message: `the certificate and key cannot be used: ${(err as Error).message}`,
+        });
       }
     }
   }

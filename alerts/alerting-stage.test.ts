@@ -160,7 +160,9 @@ describe('alerting stage', () => {
     await before.evaluate({ timestamp: t0, samples: [] });
     await before.evaluate({ timestamp: t0 + 10_000, samples: [] });
     await before.stop();
-    const file = JSON.parse(await readFile(path.join(stateDir, 'alerts', 'alerts.json'), 'utf8')) as { rules: Record<string, { activeAt: number; state: string }[]> };
+    const file = JSON.parse(await readFile(path.join(stateDir, 'alerts', 'alerts.json'), 'utf8')) as {
+      rules: Record<string, { activeAt: number; state: string }[]>;
+    };
     expect(file.rules[`${rulesFile};load/HighLoad`]![0]).toMatchObject({ activeAt: t0, state: 'pending' });
 
     const after = await stage(stateDir);
@@ -188,7 +190,15 @@ describe('alerting stage', () => {
   });
 
   it('never throws into the tick, even when the history fails', async () => {
-    const broken: RuleEngine = { ...engine, createHistory: () => ({ ...engine.createHistory(new Map(), new Set()), append: () => { throw new Error('disk on fire'); } }) };
+    const broken: RuleEngine = {
+      ...engine,
+      createHistory: () => ({
+        ...engine.createHistory(new Map(), new Set()),
+        append: () => {
+          throw new Error('disk on fire');
+        },
+      }),
+    };
     const r = await createAlertingStage(alertingOptions.parse({ ruleFiles: [rulesFile] }), ctx(path.join(dir, 'state5')), broken);
     if (!r.ok) throw new Error('rules should load');
     await r.stage.start(new AbortController().signal);

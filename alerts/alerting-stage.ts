@@ -54,7 +54,14 @@ class RuleStage implements AlertingStage {
   private persisting: Promise<void> | undefined;
   private lastAlerts: Alert[] = [];
 
-  constructor(manager: RuleManager, history: RuleHistory, runbooks: ReadonlyMap<string, string>, persistMs: number, ctx: StageContext, historyMetrics: readonly MetricSpec[]) {
+  constructor(
+    manager: RuleManager,
+    history: RuleHistory,
+    runbooks: ReadonlyMap<string, string>,
+    persistMs: number,
+    ctx: StageContext,
+    historyMetrics: readonly MetricSpec[],
+  ) {
     this.metrics = [...RULE_METRICS, ...historyMetrics, ...RUNBOOK_VIEW_METRICS];
     this.manager = manager;
     this.history = history;
@@ -72,7 +79,10 @@ class RuleStage implements AlertingStage {
     try {
       await mkdir(alertStateDir(this.ctx.stateDir), { recursive: true });
     } catch (err) {
-      log.error({ code: ErrorCode.ALERT_STATE_IO, err: (err as Error).message }, 'cannot create the alert state directory; alert state will not survive a restart');
+      log.error(
+        { code: ErrorCode.ALERT_STATE_IO, err: (err as Error).message },
+        'cannot create the alert state directory; alert state will not survive a restart',
+      );
     }
     try {
       if (await this.history.load(this.historyFile)) log.info({ file: this.historyFile }, 'rule history restored');
@@ -81,7 +91,8 @@ class RuleStage implements AlertingStage {
     }
     const saved = await loadAlertState(this.stateFile);
     if (saved.ok) log.info({ file: this.stateFile, alerts: this.manager.restore(saved.rules) }, 'alert state restored');
-    else if (!saved.missing) log.warn({ code: ErrorCode.ALERT_STATE_IO, file: this.stateFile, reason: saved.reason }, 'alert state cannot be restored; starting fresh');
+    else if (!saved.missing)
+      log.warn({ code: ErrorCode.ALERT_STATE_IO, file: this.stateFile, reason: saved.reason }, 'alert state cannot be restored; starting fresh');
     this.timer = setInterval(() => void this.persist(), this.persistMs);
     this.timer.unref();
   }
@@ -172,7 +183,21 @@ export async function createAlertingStage(config: AlertingConfig, ctx: StageCont
     logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, err, 'runbooks cannot be loaded; /runbooks/ serves none');
   }
   const scriptProblem = runbooks.size > 0 ? runbookViewScriptProblem() : undefined;
-  if (scriptProblem !== undefined) logFailure(ctx.logger, 'warn', ErrorCode.RUNBOOKS_UNAVAILABLE, scriptProblem, 'runbook pages are served without the view script; vigil_runbook_views_total stays 0');
+  if (scriptProblem !== undefined)
+    logFailure(
+      ctx.logger,
+      'warn',
+      ErrorCode.RUNBOOKS_UNAVAILABLE,
+      scriptProblem,
+      'runbook pages are served without the view script; vigil_runbook_views_total stays 0',
+    );
   ctx.logger.info({ files: loaded.files.length, groups: loaded.groups.length, rules: manager.ruleCount }, 'rules loaded');
-  return { ok: true, source: loaded.source, stage: new RuleStage(manager, engine.createHistory(retention, recordedNames, nameSelectors), runbooks, durationMs(config.persistInterval), ctx, [...engine.historyMetrics, ...recordedMetrics(recordedNames, config.exportRecordedSeries)]) };
+  return {
+    ok: true,
+    source: loaded.source,
+    stage: new RuleStage(manager, engine.createHistory(retention, recordedNames, nameSelectors), runbooks, durationMs(config.persistInterval), ctx, [
+      ...engine.historyMetrics,
+      ...recordedMetrics(recordedNames, config.exportRecordedSeries),
+    ]),
+  };
 }

@@ -35,7 +35,9 @@ function samplesAt(i: number): Sample[] {
     g('node_filesystem_files', l, 1e7);
     g('node_filesystem_files_free', l, 5e6);
   }
-  for (let cpu = 0; cpu < 16; cpu++) for (const mode of ['user', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'nice']) c('node_cpu_seconds_total', { cpu: String(cpu), mode }, i * 1.25);
+  for (let cpu = 0; cpu < 16; cpu++)
+    for (const mode of ['user', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'nice'])
+      c('node_cpu_seconds_total', { cpu: String(cpu), mode }, i * 1.25);
   for (let d = 0; d < 8; d++) {
     c('node_disk_io_time_weighted_seconds_total', { device: `sd${d}` }, i * 0.5);
     const l = { device: `eth${d}` };
@@ -84,7 +86,10 @@ async function stageFigures(dir: string): Promise<{ p50: number; p99: number; sa
 async function sinkFigures(): Promise<{ sendP50: number; sendMax: number; deliverMs: number; sent: number; dropped: number }> {
   const am = await startAlertmanager({ config: 'route: { receiver: none }\nreceivers: [{ name: none }]\n' });
   try {
-    const sink = new AlertmanagerSink(alertmanagerSinkOptions.parse({ alertmanagers: [{ url: am.url }], resendDelay: '1s' }), { logger, evaluationIntervalMs: 10_000 });
+    const sink = new AlertmanagerSink(alertmanagerSinkOptions.parse({ alertmanagers: [{ url: am.url }], resendDelay: '1s' }), {
+      logger,
+      evaluationIntervalMs: 10_000,
+    });
     await sink.start(new AbortController().signal);
     const alerts: Alert[] = Array.from({ length: PLAN.alerts }, (_, k) => ({
       labels: { alertname: `Bench${k % 10}`, node: 'bench', mountpoint: `/mnt/${k}`, severity: 'warning' },
@@ -106,7 +111,13 @@ async function sinkFigures(): Promise<{ sendP50: number; sendMax: number; delive
     const value = (name: string) => sink.selfSamples().find((s) => s.name === name)!.value;
     while (value('vigil_alertmanager_queue_length') > 0 && performance.now() - start < 120_000) await new Promise((r) => setTimeout(r, 20));
     const deliverMs = performance.now() - start;
-    const out = { sendP50: percentile(times, 50), sendMax: Math.max(...times), deliverMs, sent: value('vigil_alertmanager_sent_total'), dropped: value('vigil_alertmanager_dropped_total') };
+    const out = {
+      sendP50: percentile(times, 50),
+      sendMax: Math.max(...times),
+      deliverMs,
+      sent: value('vigil_alertmanager_sent_total'),
+      dropped: value('vigil_alertmanager_dropped_total'),
+    };
     await sink.stop();
     return out;
   } finally {
@@ -134,7 +145,12 @@ export const alertingSection: BenchSection = {
             ['stage.evaluate per tick, p50', ms(st.p50), '', ''],
             ['stage.evaluate per tick, p99', ms(st.p99), `< ${GOAL_P99_MS} ms`, verdict(st.p99 < GOAL_P99_MS)],
             ['stage.stop (history + alert state written, fsync)', ms(st.stopMs), '', ''],
-            [`sink.send with ${PLAN.alerts} due alerts, p50 / max`, `${ms(sk.sendP50)} / ${ms(sk.sendMax)}`, '< 1 ms p50 (never waits on the network)', verdict(sk.sendP50 < 1)],
+            [
+              `sink.send with ${PLAN.alerts} due alerts, p50 / max`,
+              `${ms(sk.sendP50)} / ${ms(sk.sendMax)}`,
+              '< 1 ms p50 (never waits on the network)',
+              verdict(sk.sendP50 < 1),
+            ],
             [`${num(sk.sent)} alerts delivered to Alertmanager`, `${num(sk.deliverMs / 1000)} s (${num(sk.sent / (sk.deliverMs / 1000))} alerts/s)`, '', ''],
             ['alerts dropped', num(sk.dropped), '0', verdict(sk.dropped === 0)],
           ],

@@ -30,7 +30,7 @@ function stagesLatency(series = 256, ticks = 20_000): { p50: number; p99: number
   const states = Array.from({ length: series }, () => newStageState(o));
   const out: StageOutput = { raw: 0, score: 0, exported: 0, anomaly: 0, started: 0 };
   let seed = 1;
-  const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rnd = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
   const ranks = Float64Array.from({ length: series * 64 }, rnd);
   const d: number[] = [];
   for (let t = 0; t < ticks; t++) {
@@ -109,15 +109,23 @@ async function measureDetector(ctx: BenchContext): Promise<string> {
     for (let i = 0; i < PLAN.detectRows; i++) rows.push(`${i},${(10 + Math.sin(i / 20) + 0.05 * Math.cos(i * 1.7)).toFixed(5)}`);
     writeFileSync(csv, rows.join('\n') + '\n');
     const t0 = performance.now();
-    execFileSync(process.execPath, [...ctx.vigil.nodeArgs, ctx.vigil.main, 'detect', '--input', csv, '--output', path.join(dir, 'out'), '--model', model], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+    execFileSync(process.execPath, [...ctx.vigil.nodeArgs, ctx.vigil.main, 'detect', '--input', csv, '--output', path.join(dir, 'out'), '--model', model], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 600_000,
+    });
     const detectSecs = (performance.now() - t0) / 1000;
 
     ctx.log(`detector: vigil detect on a tree of ${PLAN.treeFiles} files × ${PLAN.treeRows} rows`);
     const tree = path.join(dir, 'tree');
     mkdirSync(tree);
-    for (let f = 0; f < PLAN.treeFiles; f++) writeFileSync(path.join(tree, `s${f}.csv`), ['timestamp,value', ...rows.slice(1 + f * 10, 1 + f * 10 + PLAN.treeRows)].join('\n') + '\n');
+    for (let f = 0; f < PLAN.treeFiles; f++)
+      writeFileSync(path.join(tree, `s${f}.csv`), ['timestamp,value', ...rows.slice(1 + f * 10, 1 + f * 10 + PLAN.treeRows)].join('\n') + '\n');
     const t1 = performance.now();
-    execFileSync(process.execPath, [...ctx.vigil.nodeArgs, ctx.vigil.main, 'detect', '--input', tree, '--output', path.join(dir, 'out-tree'), '--model', model], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+    execFileSync(
+      process.execPath,
+      [...ctx.vigil.nodeArgs, ctx.vigil.main, 'detect', '--input', tree, '--output', path.join(dir, 'out-tree'), '--model', model],
+      { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 },
+    );
     const treeSecs = (performance.now() - t1) / 1000;
 
     ctx.log('detector: agent RSS with and without the detector');
@@ -138,8 +146,18 @@ async function measureDetector(ctx: BenchContext): Promise<string> {
           ['tick, 256 series, p99, previous pipeline (no stages after the model)', ms(manyPrevious.p99), '', ''],
           ['stages after the model alone, 256 series, p50', ms(stages.p50), '', ''],
           ['stages after the model alone, 256 series, p99', ms(stages.p99), `< ${STAGES_GOAL_MS} ms`, verdict(stages.p99 < STAGES_GOAL_MS)],
-          [`\`vigil detect\`, one ${PLAN.detectRows.toLocaleString('en')}-row CSV (process start included)`, `${num(PLAN.detectRows / detectSecs)} points/s`, '', ''],
-          [`\`vigil detect\`, ${PLAN.treeFiles} CSVs × ${PLAN.treeRows.toLocaleString('en')} rows (scored side by side, one model run per row index)`, `${num((PLAN.treeFiles * PLAN.treeRows) / treeSecs)} points/s`, '', ''],
+          [
+            `\`vigil detect\`, one ${PLAN.detectRows.toLocaleString('en')}-row CSV (process start included)`,
+            `${num(PLAN.detectRows / detectSecs)} points/s`,
+            '',
+            '',
+          ],
+          [
+            `\`vigil detect\`, ${PLAN.treeFiles} CSVs × ${PLAN.treeRows.toLocaleString('en')} rows (scored side by side, one model run per row index)`,
+            `${num((PLAN.treeFiles * PLAN.treeRows) / treeSecs)} points/s`,
+            '',
+            '',
+          ],
           ['agent RSS, detector on (model loaded, host series scored every 200 ms)', mb(rssOn), '', ''],
           ['agent RSS, detector off', mb(rssOff), '', ''],
           ['RSS cost of the detector', mb(rssOn - rssOff), '', ''],

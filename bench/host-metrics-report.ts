@@ -59,7 +59,14 @@ export function renderHostMetrics(f: HostMetricsFigures, m: Method): string {
   const goals = table(
     ['metric', 'Vigil', 'node_exporter', 'ratio (Vigil/node_exporter)', 'goal', 'met?'],
     [
-      ['CPU seconds per 1000 collections', num(f.vigilTicks.per1000), num(f.ne.per1000), ratio(f.vigilTicks.per1000, f.ne.per1000), `≤ ${GOAL.cpuRatio}×`, verdict(cpuRatio <= GOAL.cpuRatio)],
+      [
+        'CPU seconds per 1000 collections',
+        num(f.vigilTicks.per1000),
+        num(f.ne.per1000),
+        ratio(f.vigilTicks.per1000, f.ne.per1000),
+        `≤ ${GOAL.cpuRatio}×`,
+        verdict(cpuRatio <= GOAL.cpuRatio),
+      ],
       [
         'CPU seconds per 1000 scrapes (Vigil: serving only; node_exporter: collect + serve)',
         num(f.vigilScrapes.per1000),
@@ -77,8 +84,22 @@ export function renderHostMetrics(f: HostMetricsFigures, m: Method): string {
         `≤ ${GOAL.p99Ratio}×`,
         verdict(f.vigilLatency.p99 / f.neLatency.p99 <= GOAL.p99Ratio),
       ],
-      ['RSS after the runs (VmRSS)', mb(vigilMem.rssBytes), mb(f.neMemory.rssBytes), ratio(vigilMem.rssBytes, f.neMemory.rssBytes), `Vigil < ${mb(GOAL.rssBytes)}`, verdict(vigilMem.rssBytes < GOAL.rssBytes)],
-      ['Peak RSS (VmHWM)', mb(vigilMem.peakRssBytes), mb(f.neMemory.peakRssBytes), ratio(vigilMem.peakRssBytes, f.neMemory.peakRssBytes), `Vigil < ${mb(GOAL.rssBytes)}`, verdict(vigilMem.peakRssBytes < GOAL.rssBytes)],
+      [
+        'RSS after the runs (VmRSS)',
+        mb(vigilMem.rssBytes),
+        mb(f.neMemory.rssBytes),
+        ratio(vigilMem.rssBytes, f.neMemory.rssBytes),
+        `Vigil < ${mb(GOAL.rssBytes)}`,
+        verdict(vigilMem.rssBytes < GOAL.rssBytes),
+      ],
+      [
+        'Peak RSS (VmHWM)',
+        mb(vigilMem.peakRssBytes),
+        mb(f.neMemory.peakRssBytes),
+        ratio(vigilMem.peakRssBytes, f.neMemory.peakRssBytes),
+        `Vigil < ${mb(GOAL.rssBytes)}`,
+        verdict(vigilMem.peakRssBytes < GOAL.rssBytes),
+      ],
       ['Private memory (RssAnon)', mb(vigilMem.anonBytes), mb(f.neMemory.anonBytes), ratio(vigilMem.anonBytes, f.neMemory.anonBytes), '—', '—'],
     ],
   );
@@ -140,6 +161,6 @@ export function renderHostMetrics(f: HostMetricsFigures, m: Method): string {
     `- Vigil's scrape CPU: its CPU over ${f.vigilScrapes.count} sequential scrapes at its default 10 s interval, less the CPU of any tick inside them at the rate measured above.`,
     `- Latency: ${f.vigilLatency.count} scrapes of each over one keep-alive connection per program, interleaved (one of each per round, order swapped every round), time from request to last body byte, no compression; Vigil at its default 10 s interval.`,
     `- Warm-up before measuring: ${m.warmupScrapes} scrapes of each, and ${m.warmupTicks} ticks for the tick run. The bench client shares the machine.`,
-    '- Memory from `/proc/<pid>/status` after the runs. Vigil\'s is the larger of its two processes; node_exporter\'s is from the one with Vigil\'s collectors. RssAnon is the private part of VmRSS; the rest is file pages, mostly of the program binary, shared with the page cache.',
+    "- Memory from `/proc/<pid>/status` after the runs. Vigil's is the larger of its two processes; node_exporter's is from the one with Vigil's collectors. RssAnon is the private part of VmRSS; the rest is file pages, mostly of the program binary, shared with the page cache.",
   ].join('\n');
 }

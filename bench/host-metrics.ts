@@ -134,7 +134,9 @@ async function interleavedLatency(a: Scraper, b: Scraper, rounds: number): Promi
  * Vigil runs) is scraped, in alternating blocks. Returns the ticking Vigil still running.
  */
 async function measureCpu(ctx: BenchContext, targets: Targets) {
-  const ticking = await targets.start(await vigilService(ctx.vigil, { interval: `${PLAN.tickIntervalMs}ms`, readyTimeoutMs: PLAN.readyTimeoutMs, collectOnly: true }));
+  const ticking = await targets.start(
+    await vigilService(ctx.vigil, { interval: `${PLAN.tickIntervalMs}ms`, readyTimeoutMs: PLAN.readyTimeoutMs, collectOnly: true }),
+  );
   ctx.log(`vigil (interval ${PLAN.tickIntervalMs} ms): warming up for ${PLAN.warmupTicks} ticks`);
   let state = await vigilState(ticking);
   for (let i = 0; i < PLAN.warmupTicks * 3 && state.ticks < PLAN.warmupTicks; i++) {
@@ -146,7 +148,9 @@ async function measureCpu(ctx: BenchContext, targets: Targets) {
   const ne = await targets.start(await nodeExporterSpec(collectors));
   await ne.scraper.many(PLAN.warmupScrapes, PLAN.scrapeBudgetMs);
 
-  ctx.log(`CPU per collection: ${PLAN.cpuBlocks} blocks each of ${PLAN.measuredTicks / PLAN.cpuBlocks} Vigil ticks and ${PLAN.collectionScrapes / PLAN.cpuBlocks} node_exporter scrapes, alternating`);
+  ctx.log(
+    `CPU per collection: ${PLAN.cpuBlocks} blocks each of ${PLAN.measuredTicks / PLAN.cpuBlocks} Vigil ticks and ${PLAN.collectionScrapes / PLAN.cpuBlocks} node_exporter scrapes, alternating`,
+  );
   const vigilBlocks: Block[] = [];
   const neBlocks: Block[] = [];
   let overruns = 0;
@@ -233,7 +237,13 @@ async function measure(ctx: BenchContext): Promise<string> {
     const neDefaults = await measureReference(ctx, targets);
     return renderHostMetrics(
       { collectors: cpu.collectors, vigilTicks: cpu.vigilTicks, ne: cpu.neCpu, ...scrapes, neDefaults },
-      { vigilScript: ctx.vigil.script, tickIntervalMs: PLAN.tickIntervalMs, cpuBlocks: PLAN.cpuBlocks, warmupScrapes: PLAN.warmupScrapes, warmupTicks: PLAN.warmupTicks },
+      {
+        vigilScript: ctx.vigil.script,
+        tickIntervalMs: PLAN.tickIntervalMs,
+        cpuBlocks: PLAN.cpuBlocks,
+        warmupScrapes: PLAN.warmupScrapes,
+        warmupTicks: PLAN.warmupTicks,
+      },
     );
   } finally {
     await targets.stopAll();

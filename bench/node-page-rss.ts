@@ -24,4 +24,6 @@ for (let t = 0; t < points; t++) {
   rings.record(t * 10_000, anomalies);
 }
 const after = measure();
-process.stdout.write(`${JSON.stringify({ rssBytes: after.rss - before.rss, arrayBufferBytes: after.arrayBuffers - before.arrayBuffers, arrayBytes: rings.arrayBytes(), size: rings.size })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rssBytes: after.rss - before.rss, arrayBufferBytes: after.arrayBuffers - before.arrayBuffers, arrayBytes: rings.arrayBytes(), size: rings.size })}\n`,
+);

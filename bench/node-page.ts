@@ -25,7 +25,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function filledService(): { service: NodePageService; now: number; key: string } {
   const config = nodePageOptions.parse({});
-  const service = new NodePageService(config, { nodeName: 'bench', version: 'bench', startedAt: 0, intervalMs: 10_000, detectorEnabled: true, hasRunbook: () => true });
+  const service = new NodePageService(config, {
+    nodeName: 'bench',
+    version: 'bench',
+    startedAt: 0,
+    intervalMs: 10_000,
+    detectorEnabled: true,
+    hasRunbook: () => true,
+  });
   const labels = Array.from({ length: SERIES }, (_, i) => Object.freeze({ device: `dev${i}` }));
   const alerts: Alert[] = Array.from({ length: 20 }, (_, i) => ({
     labels: { alertname: `BenchAlert${i}`, severity: 'warning', device: `dev${i}` },
@@ -39,7 +46,13 @@ function filledService(): { service: NodePageService; now: number; key: string }
   let now = 0;
   for (let t = 0; t < config.points; t++) {
     now = t * 10_000;
-    const anomalies: AnomalyScore[] = labels.map((l, i) => ({ metric: `node_series_${i % 16}`, labels: l, value: Math.sin(t / 10 + i), score: (i * 7919 + t) % 1000 / 1000, anomalous: (i + t) % 97 === 0 }));
+    const anomalies: AnomalyScore[] = labels.map((l, i) => ({
+      metric: `node_series_${i % 16}`,
+      labels: l,
+      value: Math.sin(t / 10 + i),
+      score: ((i * 7919 + t) % 1000) / 1000,
+      anomalous: (i + t) % 97 === 0,
+    }));
     service.update({ ...tickOf({ timestamp: now, samples: [] }), anomalies, alerts }, [], 0.01);
   }
   return { service, now, key: 'node_series_3{device="dev3"}' };
@@ -62,7 +75,15 @@ function cpuPerRequest(run: () => string): { cpuMs: number; bytes: number } {
 
 function ringMemory(points: number): { arrayBytes: number; rssBytes: number } {
   const run = (control: boolean): { rssBytes: number; arrayBufferBytes: number } => {
-    const args = ['--expose-gc', '--max-semi-space-size=1', '--optimize-for-size', path.join(ROOT, 'bench/node-page-rss.ts'), String(SERIES), String(points), ...(control ? ['control'] : [])];
+    const args = [
+      '--expose-gc',
+      '--max-semi-space-size=1',
+      '--optimize-for-size',
+      path.join(ROOT, 'bench/node-page-rss.ts'),
+      String(SERIES),
+      String(points),
+      ...(control ? ['control'] : []),
+    ];
     return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as { rssBytes: number; arrayBufferBytes: number };
   };
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -82,7 +103,15 @@ function ringMemory(points: number): { arrayBytes: number; rssBytes: number } {
 async function meanTickMs(scrape: () => Promise<string>, ticks: number): Promise<number> {
   const read = async () => {
     const text = await scrape();
-    const v = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').filter((l) => l.startsWith(`${name} `)).join('\n'))?.[2] ?? NaN);
+    const v = (name: string) =>
+      Number(
+        /^(\S+) (\S+)$/m.exec(
+          text
+            .split('\n')
+            .filter((l) => l.startsWith(`${name} `))
+            .join('\n'),
+        )?.[2] ?? NaN,
+      );
     return { sum: v('vigil_tick_duration_seconds_sum'), count: v('vigil_tick_duration_seconds_count') };
   };
   const a = await read();
@@ -134,7 +163,14 @@ export const nodePageSection: BenchSection = {
       const i = p.indexOf('?');
       return () => service.handle(i < 0 ? p : p.slice(0, i), i < 0 ? '' : p.slice(i + 1), now)!.body;
     };
-    const endpoints = ['/', '/api/v1/status', '/api/v1/anomalies?limit=30&points=60', `/api/v1/anomalies?limit=${SERIES}&points=60`, `/api/v1/series?key=${encodeURIComponent(key)}&range=1h`, `/api/v1/series?key=${encodeURIComponent(key)}&range=6h`];
+    const endpoints = [
+      '/',
+      '/api/v1/status',
+      '/api/v1/anomalies?limit=30&points=60',
+      `/api/v1/anomalies?limit=${SERIES}&points=60`,
+      `/api/v1/series?key=${encodeURIComponent(key)}&range=1h`,
+      `/api/v1/series?key=${encodeURIComponent(key)}&range=6h`,
+    ];
     const rows = endpoints.map((e) => {
       ctx.log(`node page: ${e}`);
       const r = cpuPerRequest(q(e));
@@ -154,14 +190,25 @@ export const nodePageSection: BenchSection = {
       table(
         ['rings', 'ArrayBuffer', 'RSS added', `under ${mb(GOAL_RING_BYTES)}`],
         [
-          [`${SERIES} series × 360 points (1 h at 10 s)`, mb(hour.arrayBytes), mb(hour.rssBytes), verdict(Math.max(hour.arrayBytes, hour.rssBytes) < GOAL_RING_BYTES)],
+          [
+            `${SERIES} series × 360 points (1 h at 10 s)`,
+            mb(hour.arrayBytes),
+            mb(hour.rssBytes),
+            verdict(Math.max(hour.arrayBytes, hour.rssBytes) < GOAL_RING_BYTES),
+          ],
           [`${SERIES} series × 2160 points (default, 6 h at 10 s)`, mb(dflt.arrayBytes), mb(dflt.rssBytes), '(no goal)'],
         ],
       ),
       '',
       `Tick duration of a real agent on this host (1 s ticks, 30 ticks each), alone and with ${PAGES} pages open, each polling /api/v1/status and /api/v1/anomalies once a second as the page does (${ticks.requests} requests, ${ticks.failed} failed polls):`,
       '',
-      table(['', 'mean tick'], [['no page open', ms(ticks.alone)], [`${PAGES} pages open`, ms(ticks.open)]]),
+      table(
+        ['', 'mean tick'],
+        [
+          ['no page open', ms(ticks.alone)],
+          [`${PAGES} pages open`, ms(ticks.open)],
+        ],
+      ),
     ].join('\n');
   },
 };

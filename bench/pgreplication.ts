@@ -41,13 +41,19 @@ async function measurePgReplication(ctx: BenchContext): Promise<string> {
   const abort = new AbortController();
   let bouncer: PgBouncerPeer | undefined;
   try {
-    bouncer = await startPgBouncer({ upstreamPort: pair.primary.port, users: { [STATS_USER]: pair.monitorPassword, [CONSOLE_USER]: pair.monitorPassword }, statsUsers: [STATS_USER, CONSOLE_USER] });
+    bouncer = await startPgBouncer({
+      upstreamPort: pair.primary.port,
+      users: { [STATS_USER]: pair.monitorPassword, [CONSOLE_USER]: pair.monitorPassword },
+      statsUsers: [STATS_USER, CONSOLE_USER],
+    });
     const passwordFile = path.join(dir, 'pgpass');
     writeFileSync(passwordFile, pair.monitorPassword, { mode: 0o600 });
     await pair.primary.query('INSERT INTO ticks DEFAULT VALUES');
     await pair.waitCaughtUp();
     const target = (name: string, port: number) => ({ name, host: '127.0.0.1', port, user: MONITOR_USER, passwordFile, sslmode: 'disable', timeout: '2s' });
-    const options = pgreplicationCollector.options.parse({ targets: [{ ...target('primary', pair.primary.port), expectedReplicas: 1 }, target('replica', pair.replica.port)] });
+    const options = pgreplicationCollector.options.parse({
+      targets: [{ ...target('primary', pair.primary.port), expectedReplicas: 1 }, target('replica', pair.replica.port)],
+    });
     const context: Context = {
       logger: pino({ level: 'silent' }),
       now: Date.now,
@@ -55,7 +61,9 @@ async function measurePgReplication(ctx: BenchContext): Promise<string> {
       signal: abort.signal,
     };
     const pgCollector = pgreplicationCollector.create(options, context);
-    const bouncerOptions = pgbouncerCollector.options.parse({ targets: [{ name: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: STATS_USER, passwordFile, sslmode: 'disable', timeout: '2s' }] });
+    const bouncerOptions = pgbouncerCollector.options.parse({
+      targets: [{ name: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: STATS_USER, passwordFile, sslmode: 'disable', timeout: '2s' }],
+    });
     const bouncerCollector = pgbouncerCollector.create(bouncerOptions, context);
     // As a tick does it: the collectors in parallel, each filling its own buffer.
     const pgOut: Sample[] = [];
@@ -109,7 +117,12 @@ async function measurePgReplication(ctx: BenchContext): Promise<string> {
           ['collection p99', ms(p99), `< ${GOAL_P99_MS} ms`, verdict(p99 < GOAL_P99_MS)],
           ['collection max', ms(max), '', ''],
           ['series per collection', String(series), '', ''],
-          [`Vigil connections on the primary (pg_stat_activity, every ${PLAN.connectionCheckEvery} collections)`, range(conns.primary), '1, constant', verdict(conns.primary.every((x) => x === 1))],
+          [
+            `Vigil connections on the primary (pg_stat_activity, every ${PLAN.connectionCheckEvery} collections)`,
+            range(conns.primary),
+            '1, constant',
+            verdict(conns.primary.every((x) => x === 1)),
+          ],
           ['Vigil connections on the replica', range(conns.replica), '1, constant', verdict(conns.replica.every((x) => x === 1))],
           ['Vigil admin-console connections on PgBouncer (SHOW CLIENTS)', range(conns.bouncer), '1, constant', verdict(conns.bouncer.every((x) => x === 1))],
         ],

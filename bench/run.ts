@@ -16,7 +16,16 @@ import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
 /** Sections in the order they appear in BENCHMARKS.md; new ones (PostgreSQL, detector, Kafka) go here. */
-const SECTIONS: readonly BenchSection[] = [hostMetricsSection, pgReplicationSection, detectorSection, promqlSection, alertingSection, sinksSection, nodePageSection, webConfigSection];
+const SECTIONS: readonly BenchSection[] = [
+  hostMetricsSection,
+  pgReplicationSection,
+  detectorSection,
+  promqlSection,
+  alertingSection,
+  sinksSection,
+  nodePageSection,
+  webConfigSection,
+];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

@@ -35,7 +35,9 @@ function snapshot(timestamp: number): Snapshot {
   for (let f = 0; f < SHAPE.families; f++) {
     for (let s = 0; s < SHAPE.seriesPerFamily; s++) {
       const labels = { device: `dev${s}`, mode: f % 2 === 0 ? 'user' : 'system' };
-      samples.push(f % 3 === 0 ? gauge(`node_bench_family_${f}`, labels, Math.random() * 1e6) : counter(`node_bench_family_${f}_total`, labels, timestamp / 1000 + s));
+      samples.push(
+        f % 3 === 0 ? gauge(`node_bench_family_${f}`, labels, Math.random() * 1e6) : counter(`node_bench_family_${f}_total`, labels, timestamp / 1000 + s),
+      );
     }
   }
   return Object.freeze({ timestamp, samples });
@@ -70,7 +72,10 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 300_000): Pr
 }
 
 const metric = (sink: { selfSamples(): readonly Sample[] }, name: string): number =>
-  sink.selfSamples().filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
+  sink
+    .selfSamples()
+    .filter((s) => s.name === name)
+    .reduce((n, s) => n + s.value, 0);
 
 interface Measured {
   readonly rows: string[][];
@@ -110,8 +115,20 @@ async function measureKafka(ctx: BenchContext, broker: string, dir: string): Pro
   const perSample = await perSampleThroughput(broker, ticks.slice(0, 50));
   return {
     rows: [
-      ['Kafka, one message per family per tick (Vigil)', num(messages / seconds), num(samples / seconds), ms((cpu / samples) * 1000), `${ms(percentile(sendMs, 50))} / ${ms(percentile(sendMs, 99))}`],
-      ['Kafka, one message per sample (not used)', num(perSample.messages / perSample.seconds), num(perSample.messages / perSample.seconds), ms((perSample.cpu / perSample.messages) * 1000), 'n/a'],
+      [
+        'Kafka, one message per family per tick (Vigil)',
+        num(messages / seconds),
+        num(samples / seconds),
+        ms((cpu / samples) * 1000),
+        `${ms(percentile(sendMs, 50))} / ${ms(percentile(sendMs, 99))}`,
+      ],
+      [
+        'Kafka, one message per sample (not used)',
+        num(perSample.messages / perSample.seconds),
+        num(perSample.messages / perSample.seconds),
+        ms((perSample.cpu / perSample.messages) * 1000),
+        'n/a',
+      ],
     ],
     notes: [
       `Kafka: ${num(messages)} messages (${num(samples)} samples) in ${num(seconds)} s, gzip, acks=all, idempotent producer, linger 5 ms; dropped: ${dropped}.`,
@@ -120,7 +137,10 @@ async function measureKafka(ctx: BenchContext, broker: string, dir: string): Pro
   };
 }
 
-async function perSampleThroughput(broker: string, ticks: ReturnType<typeof tickOf>[]): Promise<{ messages: number; seconds: number; cpu: number; familyBytes: number; sampleBytes: number }> {
+async function perSampleThroughput(
+  broker: string,
+  ticks: ReturnType<typeof tickOf>[],
+): Promise<{ messages: number; seconds: number; cpu: number; familyBytes: number; sampleBytes: number }> {
   const kafka = new Kafka({ clientId: 'vigil-bench', brokers: [broker], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -129,7 +149,18 @@ async function perSampleThroughput(broker: string, ticks: ReturnType<typeof tick
   const encodePerSample = (t: ReturnType<typeof tickOf>) =>
     t.snapshot.samples.map((s) => {
       const value = Buffer.from(
-        JSON.stringify({ schema_version: 1, type: 'metric_sample', node: 'bench-node', timestamp: new Date(t.snapshot.timestamp).toISOString(), agent_instance: 'bench', seq: ++seq, name: s.name, kind: s.kind, labels: s.labels, value: jsonValue(s.value) }),
+        JSON.stringify({
+          schema_version: 1,
+          type: 'metric_sample',
+          node: 'bench-node',
+          timestamp: new Date(t.snapshot.timestamp).toISOString(),
+          agent_instance: 'bench',
+          seq: ++seq,
+          name: s.name,
+          kind: s.kind,
+          labels: s.labels,
+          value: jsonValue(s.value),
+        }),
       );
       return { key: 'bench-node', value };
     });
@@ -137,7 +168,11 @@ async function perSampleThroughput(broker: string, ticks: ReturnType<typeof tick
   encoder.encode(ticks[0]!, (m) => familyOut.push(m));
   const familyBytes = familyOut.reduce((n, m) => n + m.bytes, 0);
   const sampleBytes = encodePerSample(ticks[0]!).reduce((n, m) => n + m.value.length, 0);
-  await producer.sendBatch({ topicMessages: [{ topic: 'bench.per-sample', messages: encodePerSample(ticks[0]!) }], acks: -1, compression: CompressionTypes.GZIP });
+  await producer.sendBatch({
+    topicMessages: [{ topic: 'bench.per-sample', messages: encodePerSample(ticks[0]!) }],
+    acks: -1,
+    compression: CompressionTypes.GZIP,
+  });
   const c0 = cpuMs();
   const t0 = performance.now();
   let messages = 0;
@@ -145,7 +180,11 @@ async function perSampleThroughput(broker: string, ticks: ReturnType<typeof tick
     const batch = encodePerSample(t);
     // The sink's own batch limit (5000 messages, ~1 MB) applies to this variant too.
     for (let i = 0; i < batch.length; i += 5000) {
-      await producer.sendBatch({ topicMessages: [{ topic: 'bench.per-sample', messages: batch.slice(i, i + 5000) }], acks: -1, compression: CompressionTypes.GZIP });
+      await producer.sendBatch({
+        topicMessages: [{ topic: 'bench.per-sample', messages: batch.slice(i, i + 5000) }],
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+      });
     }
     messages += batch.length;
   }
@@ -190,9 +229,20 @@ async function measureOtlp(ctx: BenchContext, dir: string): Promise<Measured> {
       await sink.stop();
       await provider.shutdown();
       const samples = PLAN.otlpTicks * SAMPLES_PER_TICK;
-      rows.push([`OTLP ${protocol}, one export per tick`, num(PLAN.otlpTicks / seconds) + ' exports', num(samples / seconds), ms((cpu / samples) * 1000), `${ms(percentile(sendMs, 50))} / ${ms(percentile(sendMs, 99))}`]);
+      rows.push([
+        `OTLP ${protocol}, one export per tick`,
+        num(PLAN.otlpTicks / seconds) + ' exports',
+        num(samples / seconds),
+        ms((cpu / samples) * 1000),
+        `${ms(percentile(sendMs, 50))} / ${ms(percentile(sendMs, 99))}`,
+      ]);
     }
-    return { rows, notes: ['OTLP: exported to a real OpenTelemetry Collector (OTLP receiver, file exporter) on loopback; conversion of the snapshot happens at export, not in send().'] };
+    return {
+      rows,
+      notes: [
+        'OTLP: exported to a real OpenTelemetry Collector (OTLP receiver, file exporter) on loopback; conversion of the snapshot happens at export, not in send().',
+      ],
+    };
   } finally {
     await collector.stop();
   }
@@ -224,7 +274,7 @@ export const sinksSection: BenchSection = {
       const otlp = await measureOtlp(ctx, dir);
       return [
         `In-process sinks fed a synthetic node-sized snapshot (${SHAPE.families} families × ${SHAPE.seriesPerFamily} series = ${SAMPLES_PER_TICK} samples per tick), back to back.`,
-        'CPU is this process\'s user+system time (encoding, compression, network client), not the broker\'s or the collector\'s.',
+        "CPU is this process's user+system time (encoding, compression, network client), not the broker's or the collector's.",
         '',
         table(['Path', 'Messages/s', 'Samples/s', 'CPU per 1000 samples', 'send() p50 / p99'], [...kafka.rows, ...otlp.rows]),
         '',

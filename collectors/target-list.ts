@@ -16,14 +16,18 @@ export function targetList<T extends z.ZodType<{ name: string }>>(target: T) {
       const seen = new Map<string, number>();
       o.targets.forEach((t, i) => {
         const first = seen.get(t.name);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is already used by targets[${first}]` });
+        if (first !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is already used by targets[${first}]` });
         else seen.set(t.name, i);
       });
     });
 }
 
 /** The factory `check` of a target-list collector. */
-export function checkTargets(opts: { readonly targets: readonly { readonly passwordEnv?: string; readonly timeout: string }[] }, ctx: CheckContext): UserError[] {
+export function checkTargets(
+  opts: { readonly targets: readonly { readonly passwordEnv?: string; readonly timeout: string }[] },
+  ctx: CheckContext,
+): UserError[] {
   const errors: UserError[] = [];
   opts.targets.forEach((t, i) => {
     const at = `targets[${i}]`;
@@ -32,7 +36,11 @@ export function checkTargets(opts: { readonly targets: readonly { readonly passw
     }
     // A target slower than the whole collector would take every target's series down with it.
     if (durationMs(t.timeout) >= durationMs(ctx.collectorTimeout)) {
-      errors.push({ code: ErrorCode.CONFIG_INVALID, where: `${at}.timeout`, message: `"${t.timeout}" must be shorter than collectorTimeout (${ctx.collectorTimeout})` });
+      errors.push({
+        code: ErrorCode.CONFIG_INVALID,
+        where: `${at}.timeout`,
+        message: `"${t.timeout}" must be shorter than collectorTimeout (${ctx.collectorTimeout})`,
+      });
     }
   });
   return errors;

@@ -14,7 +14,7 @@ describe('redact', () => {
   });
 
   it('removes keyword/value passwords, quoted or not', () => {
-    expect(redact("host=db1 password=hunter2 user=mon")).toBe(`host=db1 password=${REDACTED} user=mon`);
+    expect(redact('host=db1 password=hunter2 user=mon')).toBe(`host=db1 password=${REDACTED} user=mon`);
     expect(redact("host=db1 password = 'it\\'s a secret' user=mon")).toBe(`host=db1 password = ${REDACTED} user=mon`);
     expect(redact('?sslmode=disable&password=x1&user=u')).toBe(`?sslmode=disable&password=${REDACTED}&user=u`);
   });
@@ -30,16 +30,38 @@ describe('redact', () => {
   });
 
   it('redacts every dsn of a config, deeply, without touching the rest', () => {
-    const config = { listen: ':1', postgres: { targets: [{ name: 'a', dsn: 'postgresql://u:pw@h/d' }, { name: 'b', host: 'h' }] } };
-    expect(redactConfig(config)).toEqual({ listen: ':1', postgres: { targets: [{ name: 'a', dsn: `postgresql://u:${REDACTED}@h/d` }, { name: 'b', host: 'h' }] } });
+    const config = {
+      listen: ':1',
+      postgres: {
+        targets: [
+          { name: 'a', dsn: 'postgresql://u:pw@h/d' },
+          { name: 'b', host: 'h' },
+        ],
+      },
+    };
+    expect(redactConfig(config)).toEqual({
+      listen: ':1',
+      postgres: {
+        targets: [
+          { name: 'a', dsn: `postgresql://u:${REDACTED}@h/d` },
+          { name: 'b', host: 'h' },
+        ],
+      },
+    });
     expect(config.postgres.targets[0]!.dsn).toBe('postgresql://u:pw@h/d');
   });
 });
 
 describe('redactConfig and remembered secrets', () => {
   it('redacts header values, secret-named keys and URL passwords, and keeps file and variable names', () => {
-    const out = redactConfig({ sinks: { otlp: { endpoint: 'http://u:urlpw@h:4318', headers: { 'x-api-key': 'hdr' } } }, a: { passwordFile: '/run/pw', passwordEnv: 'PW', password: 'p' } });
-    expect(out).toEqual({ sinks: { otlp: { endpoint: 'http://u:[redacted]@h:4318', headers: { 'x-api-key': '[redacted]' } } }, a: { passwordFile: '/run/pw', passwordEnv: 'PW', password: '[redacted]' } });
+    const out = redactConfig({
+      sinks: { otlp: { endpoint: 'http://u:urlpw@h:4318', headers: { 'x-api-key': 'hdr' } } },
+      a: { passwordFile: '/run/pw', passwordEnv: 'PW', password: 'p' },
+    });
+    expect(out).toEqual({
+      sinks: { otlp: { endpoint: 'http://u:[redacted]@h:4318', headers: { 'x-api-key': '[redacted]' } } },
+      a: { passwordFile: '/run/pw', passwordEnv: 'PW', password: '[redacted]' },
+    });
   });
 
   it('scrubs a remembered secret, and each line of remembered PEM key material', () => {

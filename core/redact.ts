@@ -23,8 +23,7 @@ export function redact(text: string, secrets: Iterable<string> = []): string {
 }
 
 /** An error's message, redacted; for logs and metrics. */
-export const redactError = (err: unknown, secrets: Iterable<string> = []): string =>
-  redact(err instanceof Error ? err.message : String(err), secrets);
+export const redactError = (err: unknown, secrets: Iterable<string> = []): string => redact(err instanceof Error ? err.message : String(err), secrets);
 
 type Plain = Record<string, unknown>;
 

@@ -43,7 +43,12 @@ describe('detector stage with the real Retrainer', () => {
     for (let i = 0; i < 600; i++) {
       out = await stage.score({
         timestamp: 1e12 + i * 10_000,
-        samples: [gauge('node_load1', {}, 2 + Math.sin(i / 6)), gauge('node_memory_MemTotal_bytes', {}, 100), gauge('node_memory_MemAvailable_bytes', {}, 50 + 10 * Math.cos(i / 9)), counter('node_cpu_seconds_total', { cpu: '0', mode: 'idle' }, i)],
+        samples: [
+          gauge('node_load1', {}, 2 + Math.sin(i / 6)),
+          gauge('node_memory_MemTotal_bytes', {}, 100),
+          gauge('node_memory_MemAvailable_bytes', {}, 50 + 10 * Math.cos(i / 9)),
+          counter('node_cpu_seconds_total', { cpu: '0', mode: 'idle' }, i),
+        ],
       });
     }
     const before = out!.samples.find((s) => s.name === 'vigil_model_info')!.labels.version;

@@ -115,9 +115,12 @@ describe('detector stage', () => {
     // series and the node totals of the 4 network rates.
     expect(p.calls).toBeLessThanOrEqual(30);
     expect(Math.max(...p.batches)).toBe(14);
-    expect(out.anomalies.filter((a) => a.labels.device === undefined && a.metric.startsWith('node_network_')).map((a) => a.metric).sort()).toEqual(
-      [MONITORED.netRx, MONITORED.netRxErrs, MONITORED.netTx, MONITORED.netTxErrs].sort(),
-    );
+    expect(
+      out.anomalies
+        .filter((a) => a.labels.device === undefined && a.metric.startsWith('node_network_'))
+        .map((a) => a.metric)
+        .sort(),
+    ).toEqual([MONITORED.netRx, MONITORED.netRxErrs, MONITORED.netTx, MONITORED.netTxErrs].sort());
     for (const a of out.anomalies) expect(a.score >= 0 && a.score <= 1).toBe(true);
     const score = byName(out.samples, 'vigil_anomaly_score').find((s) => s.labels.metric === 'node_load1')!;
     expect(score.labels).toEqual({ metric: 'node_load1' });
@@ -164,7 +167,9 @@ describe('detector stage', () => {
     expect(byName(out.samples, 'vigil_detector_series_dropped')[0]!.value).toBe(7);
 
     const { ctx: ctx2 } = harness();
-    const stage2 = createDetectorStage(config({ series: { include: [{ metric: 'node_pressure_cpu_waiting_seconds_total' }] } }), ctx2, { loadPredictor: async () => lastValuePredictor(4) });
+    const stage2 = createDetectorStage(config({ series: { include: [{ metric: 'node_pressure_cpu_waiting_seconds_total' }] } }), ctx2, {
+      loadPredictor: async () => lastValuePredictor(4),
+    });
     await stage2.start(ctx2.signal);
     for (let i = 0; i < 20; i++) {
       const snap = hostSnapshot(i);

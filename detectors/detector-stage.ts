@@ -99,9 +99,7 @@ class LstmDetectorStage implements DetectorStage {
     // onnxruntime-node is imported only when the detector starts: an agent with it disabled does not pay for the runtime.
     this.load = deps.loadPredictor ?? (async (p) => (await import('./lstm/onnx-predictor.ts')).loadOnnxPredictor(p));
     this.createRetrainer =
-      deps.createRetrainer === null || !config.retrain.enabled
-        ? null
-        : (deps.createRetrainer ?? ((o) => new RetrainerModule.Retrainer(o)));
+      deps.createRetrainer === null || !config.retrain.enabled ? null : (deps.createRetrainer ?? ((o) => new RetrainerModule.Retrainer(o)));
     this.metrics = this.createRetrainer === null ? DETECTOR_METRICS : [...DETECTOR_METRICS, ...RETRAIN_METRICS];
     this.monitored = new MonitoredSeries(config.series);
     this.stateFile = stateFilePath(ctx.stateDir);
@@ -124,7 +122,9 @@ class LstmDetectorStage implements DetectorStage {
           predictor = await this.load(retrained);
           path = retrained;
         } catch (e) {
-          logFailure(this.ctx.logger, 'warn', ErrorCode.MODEL_INVALID, e, 'retrained model could not be loaded; using the configured one', { where: retrained });
+          logFailure(this.ctx.logger, 'warn', ErrorCode.MODEL_INVALID, e, 'retrained model could not be loaded; using the configured one', {
+            where: retrained,
+          });
           predictor = await this.load(configured);
         }
       } else {
@@ -133,9 +133,16 @@ class LstmDetectorStage implements DetectorStage {
     } catch (e) {
       const err = e as Error & { code?: string; where?: string };
       const code = (Object.values(ErrorCode) as string[]).includes(err.code ?? '') ? (err.code as ErrorCode) : ErrorCode.MODEL_INVALID;
-      logFailure(this.ctx.logger, 'error', code, err, 'detector model could not be loaded; anomaly detection is off (vigil_detector_up 0), everything else keeps running', {
-        where: err.where ?? path,
-      });
+      logFailure(
+        this.ctx.logger,
+        'error',
+        code,
+        err,
+        'detector model could not be loaded; anomaly detection is off (vigil_detector_up 0), everything else keeps running',
+        {
+          where: err.where ?? path,
+        },
+      );
       return;
     }
     this.scorer = new Scorer(predictor, this.config.warmup, stageOptionsOf(this.config));
@@ -192,7 +199,9 @@ class LstmDetectorStage implements DetectorStage {
     const loaded = await loadState(this.stateFile, window, stageOptionsOf(this.config));
     if (!loaded.ok) {
       if (!loaded.missing) {
-        logFailure(this.ctx.logger, 'warn', ErrorCode.DETECTOR_STATE_INVALID, loaded.reason, 'detector state ignored; series start a new warm-up', { where: this.stateFile });
+        logFailure(this.ctx.logger, 'warn', ErrorCode.DETECTOR_STATE_INVALID, loaded.reason, 'detector state ignored; series start a new warm-up', {
+          where: this.stateFile,
+        });
       }
       return;
     }
@@ -262,7 +271,11 @@ class LstmDetectorStage implements DetectorStage {
       if (started[i] === 1) this.ctx.logger.debug({ metric: t.metric, labels: t.labels, score }, 'anomaly event started');
       scored++;
       if (anomalous) flagged++;
-      samples.push(gauge(DM.score, t.scoreLabels, score), gauge(DM.anomaly, t.scoreLabels, anomalous ? 1 : 0), counter(DM.events, t.scoreLabels, t.state.stages.events));
+      samples.push(
+        gauge(DM.score, t.scoreLabels, score),
+        gauge(DM.anomaly, t.scoreLabels, anomalous ? 1 : 0),
+        counter(DM.events, t.scoreLabels, t.state.stages.events),
+      );
       anomalies.push({ metric: t.metric, labels: t.labels, value, score, anomalous });
     }
     samples.push(
@@ -333,7 +346,14 @@ class LstmDetectorStage implements DetectorStage {
 
   /** The tracked series as persisted. */
   private persisted(): PersistedSeries[] {
-    return [...this.tracked.values()].map((t) => ({ key: t.key, metric: t.metric, labels: t.labels, lastSeen: t.lastSeen, state: t.state, history: t.history.values() }));
+    return [...this.tracked.values()].map((t) => ({
+      key: t.key,
+      metric: t.metric,
+      labels: t.labels,
+      lastSeen: t.lastSeen,
+      state: t.state,
+      history: t.history.values(),
+    }));
   }
 
   private saving: Promise<void> | undefined;

@@ -7,7 +7,9 @@ import { ErrorCode } from '../core/errors.ts';
 const root = new URL('../', import.meta.url);
 const docs = [
   ...['README.md', 'DETECTION.md', 'BENCHMARKS.md'].map((f) => new URL(f, root)),
-  ...readdirSync(new URL('docs/', root), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => new URL(`docs/${f}`, root)),
+  ...readdirSync(new URL('docs/', root), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => new URL(`docs/${f}`, root)),
 ];
 
 describe('error codes in the docs', () => {

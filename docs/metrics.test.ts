@@ -61,10 +61,14 @@ function docTableRows(): { file: string; name: string; kind: string; labels: str
     let header: string[] = [];
     const rows: { file: string; name: string; kind: string; labels: string | undefined }[] = [];
     for (const line of readFileSync(new URL(`./${file}`, import.meta.url), 'utf8').split('\n')) {
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       if (cells[0] === 'metric' || cells[0] === 'family') header = cells;
       const row = /^`([a-zA-Z_:][a-zA-Z0-9_:]*)`$/.exec(cells[0] ?? '');
-      if (row && (header[1] === 'type' || header[1] === 'kind')) rows.push({ file, name: row[1]!, kind: cells[1]!, labels: header[2] === 'labels' ? cells[2] : undefined });
+      if (row && (header[1] === 'type' || header[1] === 'kind'))
+        rows.push({ file, name: row[1]!, kind: cells[1]!, labels: header[2] === 'labels' ? cells[2] : undefined });
     }
     return rows;
   });

@@ -27,14 +27,33 @@ export const STAMP = '.vigil-package.json';
  */
 const ASSETS = ['alerts/rules', 'alerts/runbooks', 'alerts/alertmanager', 'LICENSE', 'README.md'];
 /** Sources of the compiled JavaScript (tsconfig.build.json) and of the dependency tree. */
-const INPUTS = ['core', 'agent', 'collectors', 'sinks', 'detectors', 'alerts', 'web', 'detectors/lstm/models', 'package.json', 'package-lock.json', 'patches', 'tsconfig.json', 'tsconfig.build.json', 'scripts/package.ts'];
+const INPUTS = [
+  'core',
+  'agent',
+  'collectors',
+  'sinks',
+  'detectors',
+  'alerts',
+  'web',
+  'detectors/lstm/models',
+  'package.json',
+  'package-lock.json',
+  'patches',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/package.ts',
+];
 /** The platform the image runs on; onnxruntime-node ships every platform in one npm package. */
 const PLATFORM = { os: 'linux', arch: 'x64' };
 /** Dependencies the image provides itself. */
 const PROVIDED = ['node'];
 
 function sh(cmd: string, args: readonly string[], cwd = REPO): void {
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' } });
+  execFileSync(cmd, args, {
+    cwd,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' },
+  });
 }
 
 /** Bytes under `p` (files only, links not followed). */
@@ -57,7 +76,10 @@ function newest(p: string): number {
   return t;
 }
 
-const lockHash = (): string => createHash('sha256').update(readFileSync(path.join(REPO, 'package-lock.json'))).digest('hex');
+const lockHash = (): string =>
+  createHash('sha256')
+    .update(readFileSync(path.join(REPO, 'package-lock.json')))
+    .digest('hex');
 
 /** True when build/package is complete and nothing it is made from changed since. */
 function isFresh(out = PACKAGE_DIR): boolean {
@@ -94,7 +116,10 @@ function trimOnnxRuntime(modules: string): void {
 
 /** package.json as the package needs it: runtime fields only, without what the image provides. */
 function runtimePackageJson(): string {
-  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as Record<string, unknown> & { dependencies: Record<string, string>; scripts: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as Record<string, unknown> & {
+    dependencies: Record<string, string>;
+    scripts: Record<string, string>;
+  };
   const dependencies = Object.fromEntries(Object.entries(pkg.dependencies).filter(([name]) => !PROVIDED.includes(name)));
   const { devDependencies: _dev, scripts, ...rest } = pkg;
   return JSON.stringify({ ...rest, dependencies, scripts: { start: scripts.start } }, null, 2) + '\n';
@@ -117,7 +142,11 @@ function buildPackage(out = PACKAGE_DIR): Record<string, number> {
   // Without scripts, the postinstall that patches dependencies did not run: the patches (patches/,
   // e.g. kafkajs' idle timers, docs/kafka.md) are applied here, with the repository's patch-package.
   // Its report goes to stderr: this script's stdout is one JSON line.
-  execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'patch-package', 'index.js'), '--error-on-fail', '--patch-dir', path.relative(out, path.join(REPO, 'patches'))], { cwd: out, stdio: ['ignore', process.stderr, 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [path.join(REPO, 'node_modules', 'patch-package', 'index.js'), '--error-on-fail', '--patch-dir', path.relative(out, path.join(REPO, 'patches'))],
+    { cwd: out, stdio: ['ignore', process.stderr, 'inherit'] },
+  );
   for (const name of PROVIDED) rmSync(path.join(modules, name), { recursive: true, force: true });
   rmSync(path.join(modules, '.bin'), { recursive: true, force: true });
   const onnxBefore = sizeOf(path.join(modules, 'onnxruntime-node'));
@@ -125,7 +154,13 @@ function buildPackage(out = PACKAGE_DIR): Record<string, number> {
   const onnxAfter = sizeOf(path.join(modules, 'onnxruntime-node'));
   writeFileSync(path.join(out, 'package.json'), runtimePackageJson());
   rmSync(path.join(out, 'package-lock.json'));
-  const sizes = { onnxruntimeBefore: onnxBefore, onnxruntimeAfter: onnxAfter, nodeModules: sizeOf(modules), dist: sizeOf(path.join(out, 'dist')), total: sizeOf(out) };
+  const sizes = {
+    onnxruntimeBefore: onnxBefore,
+    onnxruntimeAfter: onnxAfter,
+    nodeModules: sizeOf(modules),
+    dist: sizeOf(path.join(out, 'dist')),
+    total: sizeOf(out),
+  };
   writeFileSync(path.join(out, STAMP), JSON.stringify({ lock: lockHash(), sizes }, null, 2) + '\n');
   return sizes;
 }

@@ -31,14 +31,18 @@ interface RuleGroup {
 }
 
 export function prometheusRule(runbookBase = DEFAULT_RUNBOOK_BASE): string {
-  const files = readdirSync(RULES_DIR).filter((f) => f.endsWith('.rules.yml')).sort();
+  const files = readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith('.rules.yml'))
+    .sort();
   const groups: RuleGroup[] = [];
   for (const f of files) {
     const doc = parse(readFileSync(path.join(RULES_DIR, f), 'utf8')) as { groups?: RuleGroup[] } | null;
     for (const g of doc?.groups ?? []) {
       groups.push({
         ...g,
-        rules: g.rules.map((r) => (r.alert === undefined ? r : { ...r, annotations: { ...r.annotations, runbook_url: `${runbookBase.replace(/\/$/, '')}/${r.alert}` } })),
+        rules: g.rules.map((r) =>
+          r.alert === undefined ? r : { ...r, annotations: { ...r.annotations, runbook_url: `${runbookBase.replace(/\/$/, '')}/${r.alert}` } },
+        ),
       });
     }
   }

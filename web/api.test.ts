@@ -4,7 +4,10 @@ import { NodeState } from './node-state.ts';
 import { tickOf } from '../core/tick-output.ts';
 
 function state(): NodeState {
-  const s = new NodeState({ nodeName: 'n1', version: 'v', startedAt: 0, intervalMs: 10_000, detectorEnabled: true, hasRunbook: () => false }, { ringPoints: 100, maxSeries: 50 });
+  const s = new NodeState(
+    { nodeName: 'n1', version: 'v', startedAt: 0, intervalMs: 10_000, detectorEnabled: true, hasRunbook: () => false },
+    { ringPoints: 100, maxSeries: 50 },
+  );
   for (let i = 0; i < 5; i++) {
     s.update(
       {
@@ -27,7 +30,8 @@ describe('JSON endpoints', () => {
   it('/api/v1/anomalies ranks series by score with their last hour', () => {
     const r = get('/api/v1/anomalies', 'limit=1&points=3');
     expect(r?.status).toBe(200);
-    const data = (r!.body as { data: { total: number; series: Array<{ key: string; anomalous: boolean; anomalousSince: number; history: { t: number[] } }> } }).data;
+    const data = (r!.body as { data: { total: number; series: Array<{ key: string; anomalous: boolean; anomalousSince: number; history: { t: number[] } }> } })
+      .data;
     expect(data.total).toBe(2);
     expect(data.series).toHaveLength(1);
     expect(data.series[0]).toMatchObject({ key: 'node_load1', anomalous: true, anomalousSince: 1_040_000 });
@@ -41,7 +45,10 @@ describe('JSON endpoints', () => {
   });
 
   it('/api/v1/status has the node, detector and alerting summary', () => {
-    expect(get('/api/v1/status')!.body).toMatchObject({ status: 'success', data: { node: { name: 'n1', ticks: 5, lastTickAgeSeconds: 0 }, detector: { state: 'starting', monitoredSeries: 2, anomalousSeries: 1 } } });
+    expect(get('/api/v1/status')!.body).toMatchObject({
+      status: 'success',
+      data: { node: { name: 'n1', ticks: 5, lastTickAgeSeconds: 0 }, detector: { state: 'starting', monitoredSeries: 2, anomalousSeries: 1 } },
+    });
   });
 
   it.each([

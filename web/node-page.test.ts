@@ -21,7 +21,9 @@ describe('NodePageService', () => {
   it('lists active alerts with this agent runbook, never an unsafe runbook_url', () => {
     const s = new NodePageService(config, info);
     s.update(tick(2000, [alert('PostgresDown', 'firing', { firedAt: 1500 }), alert('Other', 'pending')]), [], 0.01);
-    const body = JSON.parse(s.handle('/api/v1/status', '', 3000)!.body) as { data: { alerts: { active: Array<{ alertname: string; runbook?: string; state: string }> } } };
+    const body = JSON.parse(s.handle('/api/v1/status', '', 3000)!.body) as {
+      data: { alerts: { active: Array<{ alertname: string; runbook?: string; state: string }> } };
+    };
     expect(body.data.alerts.active.map((a) => [a.alertname, a.state, a.runbook])).toEqual([
       ['PostgresDown', 'firing', '/runbooks/PostgresDown'],
       ['Other', 'pending', undefined],
@@ -32,7 +34,11 @@ describe('NodePageService', () => {
     const s = new NodePageService(config, info);
     const firing = alert('PostgresDown', 'firing', { firedAt: 1500 });
     s.update(tick(2000, [firing]), [], 0);
-    s.update(tick(3000, [], { alertTransitions: [{ alert: { ...firing, state: 'inactive', resolvedAt: 3000 }, from: 'firing', to: 'inactive', at: 3000 }] }), [], 0);
+    s.update(
+      tick(3000, [], { alertTransitions: [{ alert: { ...firing, state: 'inactive', resolvedAt: 3000 }, from: 'firing', to: 'inactive', at: 3000 }] }),
+      [],
+      0,
+    );
     const resolved = () => (JSON.parse(s.handle('/api/v1/status', '', 3000)!.body) as { data: { alerts: { resolved: unknown[] } } }).data.alerts.resolved;
     expect(resolved()).toHaveLength(1);
     s.update(tick(3000 + RESOLVED_KEEP_MS + 1, []), [], 0);
@@ -58,7 +64,12 @@ describe('NodePageService', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(s.handle('/metrics', '', 0)).toBeUndefined();
     s.update(tick(1000, [], { anomalies: [{ metric: 'm', labels: {}, value: 1, score: 0.1, anomalous: false }] }), [], 0);
-    const byName = Object.fromEntries(s.samples().filter((x) => x.name.startsWith('vigil_node_page')).map((x) => [x.name, x.value]));
+    const byName = Object.fromEntries(
+      s
+        .samples()
+        .filter((x) => x.name.startsWith('vigil_node_page'))
+        .map((x) => [x.name, x.value]),
+    );
     expect(byName).toEqual({ vigil_node_page_series: 1, vigil_node_page_ring_bytes: 60 * 8 + 60 * 9, vigil_node_page_series_dropped_total: 0 });
   });
 
@@ -77,7 +88,11 @@ describe('NodePageService', () => {
       g('pg_replication_lag_seconds', { target: 'standby' }, 4.5),
       g('vigil_pg_wal_receiver_up', { target: 'standby' }, 0),
     ];
-    s.update({ ...tickOf({ timestamp: 1000, samples }) }, [{ name: 'cpu', success: false, durationSeconds: 0.002, lastError: 'timed out after 5000 ms', lastErrorAt: 900 }], 0.01);
+    s.update(
+      { ...tickOf({ timestamp: 1000, samples }) },
+      [{ name: 'cpu', success: false, durationSeconds: 0.002, lastError: 'timed out after 5000 ms', lastErrorAt: 900 }],
+      0.01,
+    );
     const data = (JSON.parse(s.handle('/api/v1/status', '', 1000)!.body) as { data: Record<string, unknown> }).data;
     expect(data.detector).toEqual({ state: 'up', monitoredSeries: 0, anomalousSeries: 0, warmingUpSeries: 3 });
     expect(data.postgres).toEqual([

@@ -13,8 +13,18 @@ import { WEB_METRICS, WebTelemetry } from './telemetry.ts';
 export const NODE_PAGE_METRICS: readonly MetricSpec[] = [
   ...WEB_METRICS,
   { name: 'vigil_node_page_series', help: 'Monitored series whose recent values and scores the node page keeps.', kind: 'gauge', labels: [] },
-  { name: 'vigil_node_page_ring_bytes', help: "Bytes of the node page's per-series rings (values, scores, anomaly marks, tick times).", kind: 'gauge', labels: [] },
-  { name: 'vigil_node_page_series_dropped_total', help: 'Scored series not kept by the node page because nodePage.maxSeries were kept (per tick and series).', kind: 'counter', labels: [] },
+  {
+    name: 'vigil_node_page_ring_bytes',
+    help: "Bytes of the node page's per-series rings (values, scores, anomaly marks, tick times).",
+    kind: 'gauge',
+    labels: [],
+  },
+  {
+    name: 'vigil_node_page_series_dropped_total',
+    help: 'Scored series not kept by the node page because nodePage.maxSeries were kept (per tick and series).',
+    kind: 'counter',
+    labels: [],
+  },
 ];
 
 export interface HttpAnswer {
@@ -62,7 +72,16 @@ export class NodePageService {
   /** Answers GET / and the API paths; undefined for any other path. `query` is the raw text after "?". */
   handle(path: string, query: string, now: number): HttpAnswer | undefined {
     if (path === '/') {
-      return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': this.page.csp, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, body: this.page.html };
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': this.page.csp,
+          'cache-control': 'no-cache',
+          'x-content-type-options': 'nosniff',
+        },
+        body: this.page.html,
+      };
     }
     const api = apiRequest(this.state, path, query, now);
     return api === undefined ? undefined : { status: api.status, headers: JSON_HEADERS, body: JSON.stringify(api.body) };
@@ -78,7 +97,12 @@ export class NodePageService {
       const a = alerts[0]!;
       state = a.state;
       const ago = (ms: number) => `${Math.max(0, Math.round((now - ms) / 1000))} s ago`;
-      const when = a.state === 'resolved' ? `resolved ${ago(a.resolvedAt ?? now)}` : a.state === 'firing' ? `firing since ${new Date(a.firedAt ?? a.activeAt).toISOString()}` : `pending since ${new Date(a.activeAt).toISOString()}`;
+      const when =
+        a.state === 'resolved'
+          ? `resolved ${ago(a.resolvedAt ?? now)}`
+          : a.state === 'firing'
+            ? `firing since ${new Date(a.firedAt ?? a.activeAt).toISOString()}`
+            : `pending since ${new Date(a.activeAt).toISOString()}`;
       text = `${escapeHtml(alertName)} on ${node}: <strong>${escapeHtml(a.state)}</strong> (${when}), value ${escapeHtml(a.value)}${alerts.length > 1 ? `, ${alerts.length} instances` : ''}.${a.summary ? ` ${escapeHtml(a.summary)}` : ''}`;
     }
     return `<aside id="alert-state" data-state="${state}" aria-label="state on this node"><p>${text} As of ${escapeHtml(new Date(now).toISOString())}.</p><p><a href="/">← The node page of ${node}</a>: what else looks abnormal.</p></aside>\n`;

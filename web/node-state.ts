@@ -102,17 +102,25 @@ export class NodeState {
         this.resolved.delete(fingerprint(a.labels));
       }
     }
-    for (const t of output.alertTransitions) if (t.to === 'inactive' && t.from === 'firing') this.resolved.set(fingerprint(t.alert.labels), this.view({ ...t.alert, state: 'inactive', resolvedAt: t.alert.resolvedAt ?? t.at }));
+    for (const t of output.alertTransitions)
+      if (t.to === 'inactive' && t.from === 'firing')
+        this.resolved.set(fingerprint(t.alert.labels), this.view({ ...t.alert, state: 'inactive', resolvedAt: t.alert.resolvedAt ?? t.at }));
     for (const [fp, a] of this.resolved) if ((a.resolvedAt ?? 0) < at - RESOLVED_KEEP_MS) this.resolved.delete(fp);
     while (this.resolved.size > RESOLVED_MAX) this.resolved.delete(this.resolved.keys().next().value!);
-    this.active.sort((x, y) => Number(y.state === 'firing') - Number(x.state === 'firing') || severityRank(y.severity) - severityRank(x.severity) || x.activeAt - y.activeAt);
+    this.active.sort(
+      (x, y) => Number(y.state === 'firing') - Number(x.state === 'firing') || severityRank(y.severity) - severityRank(x.severity) || x.activeAt - y.activeAt,
+    );
     this.readSnapshot(output.snapshot.samples);
   }
 
   private view(a: Alert): AlertView {
     const name = a.labels.alertname ?? '';
     const annotated = a.annotations.runbook_url;
-    const runbook = this.info.hasRunbook(name) ? `/runbooks/${encodeURIComponent(name)}` : annotated !== undefined && SAFE_URL.test(annotated) ? annotated : undefined;
+    const runbook = this.info.hasRunbook(name)
+      ? `/runbooks/${encodeURIComponent(name)}`
+      : annotated !== undefined && SAFE_URL.test(annotated)
+        ? annotated
+        : undefined;
     return {
       alertname: name,
       severity: a.labels.severity ?? 'none',

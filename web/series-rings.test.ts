@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { AnomalyScore } from '../core/tick-output.ts';
 import { SeriesRings, seriesKey } from './series-rings.ts';
 
-const a = (metric: string, value: number, score: number, anomalous = false, labels: Record<string, string> = {}): AnomalyScore => ({ metric, labels, value, score, anomalous });
+const a = (metric: string, value: number, score: number, anomalous = false, labels: Record<string, string> = {}): AnomalyScore => ({
+  metric,
+  labels,
+  value,
+  score,
+  anomalous,
+});
 
 describe('seriesKey', () => {
   it('is the metric with its labels sorted, quoted like PromQL', () => {

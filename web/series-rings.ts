@@ -147,7 +147,16 @@ export class SeriesRings {
     const out: SeriesNow[] = [];
     for (const r of this.series.values()) {
       const current = r.lastTick === last;
-      out.push({ key: r.key, metric: r.metric, labels: r.labels, value: r.latest.value, score: r.latest.score, anomalous: current && r.latest.anomalous, anomalousSince: r.anomalousSince, current });
+      out.push({
+        key: r.key,
+        metric: r.metric,
+        labels: r.labels,
+        value: r.latest.value,
+        score: r.latest.score,
+        anomalous: current && r.latest.anomalous,
+        anomalousSince: r.anomalousSince,
+        current,
+      });
     }
     return out.sort((a, b) => Number(b.current) - Number(a.current) || b.score - a.score || (a.key < b.key ? -1 : 1));
   }

@@ -9,7 +9,10 @@ describe('WebTelemetry', () => {
     const t = new WebTelemetry();
     t.collect({ meta: { app: { name: 'vigil-node-page' } }, events: [{ name: 'page_view' }, { name: 'page_view' }] });
     t.collect({ meta: { app: { name: 'vigil-node-page' } }, exceptions: [{ type: 'Error', value: 'x' }] });
-    t.collect({ meta: { app: { name: 'vigil-node-page' } }, measurements: [{ type: 'web-vitals', values: { lcp: 800, cls: 0.3, inp: 300, ttfb: 5 } }, { values: { lcp: 9000 } }] });
+    t.collect({
+      meta: { app: { name: 'vigil-node-page' } },
+      measurements: [{ type: 'web-vitals', values: { lcp: 800, cls: 0.3, inp: 300, ttfb: 5 } }, { values: { lcp: 9000 } }],
+    });
     expect(value(t, 'vigil_web_page_views_total', { page: 'node' })).toBe(1);
     expect(value(t, 'vigil_web_errors_total', { page: 'node' })).toBe(1);
     expect(value(t, 'vigil_web_vitals_total', { page: 'node', vital: 'lcp', rating: 'good' })).toBe(1);
@@ -29,7 +32,17 @@ describe('WebTelemetry', () => {
   it('mints no label from a browser: unknown apps, vitals and junk count nothing, the series set is fixed', () => {
     const t = new WebTelemetry();
     const before = t.samples().map((s) => JSON.stringify([s.name, s.labels]));
-    for (const body of [null, 1, 'x', [], {}, { meta: {} }, { meta: { app: { name: 'evil' } }, events: [{ name: 'page_view' }] }, { meta: { app: { name: '__proto__' } }, events: [{ name: 'page_view' }] }, { meta: { app: { name: 'vigil-node-page' } }, measurements: [{ values: { evil: 1, lcp: -1, cls: 'x' } }] }]) {
+    for (const body of [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { meta: {} },
+      { meta: { app: { name: 'evil' } }, events: [{ name: 'page_view' }] },
+      { meta: { app: { name: '__proto__' } }, events: [{ name: 'page_view' }] },
+      { meta: { app: { name: 'vigil-node-page' } }, measurements: [{ values: { evil: 1, lcp: -1, cls: 'x' } }] },
+    ]) {
       t.collect(body);
     }
     expect(t.samples().map((s) => JSON.stringify([s.name, s.labels]))).toEqual(before);

@@ -18,7 +18,12 @@ const RATINGS = ['good', 'needs_improvement', 'poor'] as const;
 const MAX_ERRORS_PER_REQUEST = 10;
 
 export const WEB_METRICS: readonly MetricSpec[] = [
-  { name: 'vigil_web_page_views_total', help: "Vigil's pages (node page, runbooks) opened in a browser, as the page reports it.", kind: 'counter', labels: ['page'] },
+  {
+    name: 'vigil_web_page_views_total',
+    help: "Vigil's pages (node page, runbooks) opened in a browser, as the page reports it.",
+    kind: 'counter',
+    labels: ['page'],
+  },
   { name: 'vigil_web_errors_total', help: 'JavaScript errors reported by the node page (at most 10 per report).', kind: 'counter', labels: ['page'] },
   {
     name: 'vigil_web_vitals_total',

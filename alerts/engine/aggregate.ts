@@ -141,10 +141,18 @@ export function aggregate(op: AggregateOp, vec: readonly VectorSample[], groupin
   const out: VectorSample[] = [];
   for (const g of ordered) {
     switch (op) {
-      case 'avg': g.value = g.mean; break;
-      case 'count': g.value = g.count; break;
-      case 'stdvar': g.value = g.value / g.count; break;
-      case 'stddev': g.value = Math.sqrt(g.value / g.count); break;
+      case 'avg':
+        g.value = g.mean;
+        break;
+      case 'count':
+        g.value = g.count;
+        break;
+      case 'stdvar':
+        g.value = g.value / g.count;
+        break;
+      case 'stddev':
+        g.value = Math.sqrt(g.value / g.count);
+        break;
       case 'topk':
       case 'bottomk': {
         const h = [...(g.heap as VectorSample[])];
@@ -153,7 +161,10 @@ export function aggregate(op: AggregateOp, vec: readonly VectorSample[], groupin
         continue;
       }
       case 'quantile':
-        g.value = quantile(param, (g.heap as VectorSample[]).map((s) => s.value));
+        g.value = quantile(
+          param,
+          (g.heap as VectorSample[]).map((s) => s.value),
+        );
         break;
       default:
         break;

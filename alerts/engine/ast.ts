@@ -4,8 +4,14 @@ import type { LabelMatcher } from './matchers.ts';
 
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 
-interface NumberNode { readonly type: 'number'; readonly value: number }
-interface StringNode { readonly type: 'string'; readonly value: string }
+interface NumberNode {
+  readonly type: 'number';
+  readonly value: number;
+}
+interface StringNode {
+  readonly type: 'string';
+  readonly value: string;
+}
 
 export interface VectorSelectorNode {
   readonly type: 'vectorSelector';
@@ -27,11 +33,39 @@ export interface MatrixSelectorNode {
 }
 
 export type FunctionName =
-  | 'rate' | 'irate' | 'increase' | 'delta' | 'idelta' | 'deriv' | 'predict_linear'
-  | 'avg_over_time' | 'min_over_time' | 'max_over_time' | 'sum_over_time' | 'count_over_time'
-  | 'stddev_over_time' | 'stdvar_over_time' | 'last_over_time' | 'present_over_time' | 'quantile_over_time'
-  | 'changes' | 'resets' | 'absent' | 'absent_over_time' | 'time' | 'vector' | 'scalar'
-  | 'abs' | 'ceil' | 'floor' | 'round' | 'clamp' | 'clamp_min' | 'clamp_max' | 'label_replace' | 'timestamp';
+  | 'rate'
+  | 'irate'
+  | 'increase'
+  | 'delta'
+  | 'idelta'
+  | 'deriv'
+  | 'predict_linear'
+  | 'avg_over_time'
+  | 'min_over_time'
+  | 'max_over_time'
+  | 'sum_over_time'
+  | 'count_over_time'
+  | 'stddev_over_time'
+  | 'stdvar_over_time'
+  | 'last_over_time'
+  | 'present_over_time'
+  | 'quantile_over_time'
+  | 'changes'
+  | 'resets'
+  | 'absent'
+  | 'absent_over_time'
+  | 'time'
+  | 'vector'
+  | 'scalar'
+  | 'abs'
+  | 'ceil'
+  | 'floor'
+  | 'round'
+  | 'clamp'
+  | 'clamp_min'
+  | 'clamp_max'
+  | 'label_replace'
+  | 'timestamp';
 
 export interface CallNode {
   readonly type: 'call';
@@ -76,11 +110,13 @@ interface BinaryNode {
   readonly matching: VectorMatching | null;
 }
 
-interface UnaryNode { readonly type: 'unary'; readonly negate: boolean; readonly expr: Expr }
+interface UnaryNode {
+  readonly type: 'unary';
+  readonly negate: boolean;
+  readonly expr: Expr;
+}
 
-export type Expr =
-  | NumberNode | StringNode | VectorSelectorNode | MatrixSelectorNode | CallNode | AggregateNode | BinaryNode | UnaryNode;
+export type Expr = NumberNode | StringNode | VectorSelectorNode | MatrixSelectorNode | CallNode | AggregateNode | BinaryNode | UnaryNode;
 
-export const isComparison = (op: BinaryOp): op is ComparisonOp =>
-  op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
+export const isComparison = (op: BinaryOp): op is ComparisonOp => op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
 export const isSetOp = (op: BinaryOp): op is SetOp => op === 'and' || op === 'or' || op === 'unless';

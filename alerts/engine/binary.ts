@@ -17,19 +17,38 @@ let kept = true;
 function elem(op: BinaryOp, l: number, r: number): number {
   kept = true;
   switch (op) {
-    case '+': return l + r;
-    case '-': return l - r;
-    case '*': return l * r;
-    case '/': return l / r;
-    case '%': return l % r;
-    case '^': return goPow(l, r);
-    case '==': kept = l === r; return l;
-    case '!=': kept = l !== r; return l;
-    case '>': kept = l > r; return l;
-    case '<': kept = l < r; return l;
-    case '>=': kept = l >= r; return l;
-    case '<=': kept = l <= r; return l;
-    default: throw new Error(`set operator ${op} between numbers`);
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return l / r;
+    case '%':
+      return l % r;
+    case '^':
+      return goPow(l, r);
+    case '==':
+      kept = l === r;
+      return l;
+    case '!=':
+      kept = l !== r;
+      return l;
+    case '>':
+      kept = l > r;
+      return l;
+    case '<':
+      kept = l < r;
+      return l;
+    case '>=':
+      kept = l >= r;
+      return l;
+    case '<=':
+      kept = l <= r;
+      return l;
+    default:
+      throw new Error(`set operator ${op} between numbers`);
   }
 }
 
@@ -83,7 +102,13 @@ function resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, m: VectorMatching)
   return labels;
 }
 
-export function vectorBinop(op: BinaryOp, lhsIn: readonly VectorSample[], rhsIn: readonly VectorSample[], m: VectorMatching, returnBool: boolean): VectorSample[] {
+export function vectorBinop(
+  op: BinaryOp,
+  lhsIn: readonly VectorSample[],
+  rhsIn: readonly VectorSample[],
+  m: VectorMatching,
+  returnBool: boolean,
+): VectorSample[] {
   const names = [...m.labels].sort();
   let lhs = lhsIn;
   let rhs = rhsIn;
@@ -146,4 +171,3 @@ export function setOperation(op: 'and' | 'or' | 'unless', lhs: readonly VectorSa
   const right = new Set(rhs.map(sig));
   return lhs.filter((s) => !right.has(sig(s)));
 }
-

@@ -95,7 +95,13 @@ describe('evaluation errors Prometheus also raises', () => {
   it('many-to-many matching', () => {
     expect(() => run('b + on(job) a')).toThrow(EvaluationError);
     expect(() => run('b + on(job) a')).toThrow(/many-to-many matching not allowed/);
-    expect(run('a + on(job) group_left b')).toEqual({ kind: 'vector', samples: [{ labels: { job: 'x', i: '1' }, value: 4 }, { labels: { job: 'x', i: '2' }, value: 5 }] });
+    expect(run('a + on(job) group_left b')).toEqual({
+      kind: 'vector',
+      samples: [
+        { labels: { job: 'x', i: '1' }, value: 4 },
+        { labels: { job: 'x', i: '2' }, value: 5 },
+      ],
+    });
   });
 
   it('selectors that choose names by matchers, with offsets and ranges (Prometheus accepts them)', () => {
@@ -107,7 +113,10 @@ describe('evaluation errors Prometheus also raises', () => {
     expect(names(run('{__name__="b"}'))).toEqual(['b']);
     expect(names(run('{__name__=~"b|c"} offset 2s'))).toEqual([]);
     const r = compileExpr('rate({__name__=~"x_.*_total"}[5m] offset 1m) + {__name__="b"}');
-    expect(r.ok && r.expr.nameSelectors.map((n) => [n.matches('x_a_total'), n.matches('b'), n.lookbackMs])).toEqual([[true, false, 300_000 + 60_000], [true, false, 360_000]]);
+    expect(r.ok && r.expr.nameSelectors.map((n) => [n.matches('x_a_total'), n.matches('b'), n.lookbackMs])).toEqual([
+      [true, false, 300_000 + 60_000],
+      [true, false, 360_000],
+    ]);
     expect(r.ok && [...r.expr.lookbackByMetric]).toEqual([['b', 300_000]]);
     // Two names, one label set once __name__ is dropped: Prometheus fails the query too.
     expect(() => run('count_over_time({__name__=~"b|c"}[1m])')).toThrow(/same labelset/);

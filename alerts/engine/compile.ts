@@ -4,9 +4,7 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { LOOKBACK_DELTA_MS } from './api.ts';
 import type { CompiledExpr, ExprError, HistoryReader, QueryValue } from './api.ts';
-import type {
-  AggregateOp, BinaryOp, Cardinality, Expr, FunctionName, MatrixSelectorNode, ValueType, VectorMatching, VectorSelectorNode,
-} from './ast.ts';
+import type { AggregateOp, BinaryOp, Cardinality, Expr, FunctionName, MatrixSelectorNode, ValueType, VectorMatching, VectorSelectorNode } from './ast.ts';
 import { isComparison, isSetOp } from './ast.ts';
 import { evaluateExpr } from './evaluate.ts';
 import { parseDuration, parseNumber, unquoteString } from './literals.ts';
@@ -15,38 +13,86 @@ import { translateGoRegex } from './regex.ts';
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
-
 export type CompileResult = { ok: true; expr: CompiledExpr } | { ok: false; errors: ExprError[] };
 
-interface Signature { readonly args: readonly ValueType[]; readonly ret: ValueType; readonly optional?: number }
+interface Signature {
+  readonly args: readonly ValueType[];
+  readonly ret: ValueType;
+  readonly optional?: number;
+}
 const v: ValueType = 'vector';
 const m: ValueType = 'matrix';
 const s: ValueType = 'scalar';
 const str: ValueType = 'string';
 /** Every function the agent evaluates, with its argument types; docs/promql-subset.md lists these (a test checks). */
 export const FUNCTIONS: Readonly<Record<FunctionName, Signature>> = {
-  rate: { args: [m], ret: v }, irate: { args: [m], ret: v }, increase: { args: [m], ret: v }, delta: { args: [m], ret: v },
-  idelta: { args: [m], ret: v }, deriv: { args: [m], ret: v }, predict_linear: { args: [m, s], ret: v },
-  avg_over_time: { args: [m], ret: v }, min_over_time: { args: [m], ret: v }, max_over_time: { args: [m], ret: v },
-  sum_over_time: { args: [m], ret: v }, count_over_time: { args: [m], ret: v }, stddev_over_time: { args: [m], ret: v },
-  stdvar_over_time: { args: [m], ret: v }, last_over_time: { args: [m], ret: v }, present_over_time: { args: [m], ret: v },
-  quantile_over_time: { args: [s, m], ret: v }, changes: { args: [m], ret: v }, resets: { args: [m], ret: v },
-  absent: { args: [v], ret: v }, absent_over_time: { args: [m], ret: v }, time: { args: [], ret: s },
-  vector: { args: [s], ret: v }, scalar: { args: [v], ret: s }, abs: { args: [v], ret: v }, ceil: { args: [v], ret: v },
-  floor: { args: [v], ret: v }, round: { args: [v, s], ret: v, optional: 1 }, clamp: { args: [v, s, s], ret: v },
-  clamp_min: { args: [v, s], ret: v }, clamp_max: { args: [v, s], ret: v },
-  label_replace: { args: [v, str, str, str, str], ret: v }, timestamp: { args: [v], ret: v },
+  rate: { args: [m], ret: v },
+  irate: { args: [m], ret: v },
+  increase: { args: [m], ret: v },
+  delta: { args: [m], ret: v },
+  idelta: { args: [m], ret: v },
+  deriv: { args: [m], ret: v },
+  predict_linear: { args: [m, s], ret: v },
+  avg_over_time: { args: [m], ret: v },
+  min_over_time: { args: [m], ret: v },
+  max_over_time: { args: [m], ret: v },
+  sum_over_time: { args: [m], ret: v },
+  count_over_time: { args: [m], ret: v },
+  stddev_over_time: { args: [m], ret: v },
+  stdvar_over_time: { args: [m], ret: v },
+  last_over_time: { args: [m], ret: v },
+  present_over_time: { args: [m], ret: v },
+  quantile_over_time: { args: [s, m], ret: v },
+  changes: { args: [m], ret: v },
+  resets: { args: [m], ret: v },
+  absent: { args: [v], ret: v },
+  absent_over_time: { args: [m], ret: v },
+  time: { args: [], ret: s },
+  vector: { args: [s], ret: v },
+  scalar: { args: [v], ret: s },
+  abs: { args: [v], ret: v },
+  ceil: { args: [v], ret: v },
+  floor: { args: [v], ret: v },
+  round: { args: [v, s], ret: v, optional: 1 },
+  clamp: { args: [v, s, s], ret: v },
+  clamp_min: { args: [v, s], ret: v },
+  clamp_max: { args: [v, s], ret: v },
+  label_replace: { args: [v, str, str, str, str], ret: v },
+  timestamp: { args: [v], ret: v },
 };
 
 /** Every aggregation the agent evaluates, by its PromQL name; docs/promql-subset.md lists these (a test checks). */
 export const AGGREGATIONS: Readonly<Record<string, AggregateOp>> = {
-  sum: 'sum', avg: 'avg', min: 'min', max: 'max', count: 'count', group: 'group', stddev: 'stddev', stdvar: 'stdvar',
-  topk: 'topk', bottomk: 'bottomk', quantile: 'quantile', count_values: 'count_values',
+  sum: 'sum',
+  avg: 'avg',
+  min: 'min',
+  max: 'max',
+  count: 'count',
+  group: 'group',
+  stddev: 'stddev',
+  stdvar: 'stdvar',
+  topk: 'topk',
+  bottomk: 'bottomk',
+  quantile: 'quantile',
+  count_values: 'count_values',
 };
 
 const BINARY_OPS: Readonly<Record<string, BinaryOp>> = {
-  Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^', Eql: '==', Neq: '!=', Gtr: '>', Lss: '<', Gte: '>=', Lte: '<=',
-  And: 'and', Or: 'or', Unless: 'unless',
+  Add: '+',
+  Sub: '-',
+  Mul: '*',
+  Div: '/',
+  Mod: '%',
+  Pow: '^',
+  Eql: '==',
+  Neq: '!=',
+  Gtr: '>',
+  Lss: '<',
+  Gte: '>=',
+  Lte: '<=',
+  And: 'and',
+  Or: 'or',
+  Unless: 'unless',
 };
 
 const MATCH_OPS: Readonly<Record<string, MatchType>> = { EqlSingle: '=', Neq: '!=', EqlRegex: '=~', NeqRegex: '!~' };
@@ -67,7 +113,10 @@ class Problem {
   }
 }
 
-interface Typed { readonly node: Expr; readonly type: ValueType }
+interface Typed {
+  readonly node: Expr;
+  readonly type: ValueType;
+}
 
 class Builder {
   readonly text: string;
@@ -263,10 +312,11 @@ class Builder {
   checkLabelReplace(args: readonly Expr[], nodes: readonly SyntaxNode[]): void {
     const dst = args[1];
     const re = args[4];
-    if (dst?.type === 'string' && !LABEL_NAME.test(dst.value)) throw new Problem(`invalid destination label name in label_replace(): ${dst.value}`, nodes[1] ?? nodes[0] as SyntaxNode);
+    if (dst?.type === 'string' && !LABEL_NAME.test(dst.value))
+      throw new Problem(`invalid destination label name in label_replace(): ${dst.value}`, nodes[1] ?? (nodes[0] as SyntaxNode));
     if (re?.type === 'string') {
       const tr = translateGoRegex(re.value);
-      if (!tr.ok) throw new Problem(tr.reason, nodes[4] ?? nodes[0] as SyntaxNode);
+      if (!tr.ok) throw new Problem(tr.reason, nodes[4] ?? (nodes[0] as SyntaxNode));
     }
   }
 
@@ -293,12 +343,14 @@ class Builder {
     const argNodes = this.exprChildren(body);
     const takesParam = op === 'topk' || op === 'bottomk' || op === 'quantile' || op === 'count_values';
     const want = takesParam ? 2 : 1;
-    if (argNodes.length !== want) throw new Problem(`wrong number of arguments for aggregate expression provided, expected ${want}, got ${argNodes.length}`, body);
+    if (argNodes.length !== want)
+      throw new Problem(`wrong number of arguments for aggregate expression provided, expected ${want}, got ${argNodes.length}`, body);
     let param: Expr | null = null;
     if (takesParam) {
       const p = this.build(argNodes[0] as SyntaxNode);
       const wanted: ValueType = op === 'count_values' ? 'string' : 'scalar';
-      if (p.type !== wanted) throw new Problem(`expected type ${TYPE_NAMES[wanted]} in aggregation parameter, got ${TYPE_NAMES[p.type]}`, argNodes[0] as SyntaxNode);
+      if (p.type !== wanted)
+        throw new Problem(`expected type ${TYPE_NAMES[wanted]} in aggregation parameter, got ${TYPE_NAMES[p.type]}`, argNodes[0] as SyntaxNode);
       if (p.node.type === 'string' && !LABEL_NAME.test(p.node.value)) throw new Problem(`invalid label name "${p.node.value}"`, argNodes[0] as SyntaxNode);
       param = p.node;
     }
@@ -322,11 +374,15 @@ class Builder {
     const clause = this.child(n, 'MatchingModifierClause');
     const lhs = this.build(l);
     const rhs = this.build(r);
-    for (const [side, node] of [[lhs, l], [rhs, r]] as const) {
+    for (const [side, node] of [
+      [lhs, l],
+      [rhs, r],
+    ] as const) {
       if (side.type !== 'scalar' && side.type !== 'vector') throw new Problem('binary expression must contain only scalar and instant vector types', node);
     }
     if (returnBool && !isComparison(op)) throw new Problem('bool modifier can only be used on comparison operators', n);
-    if (isComparison(op) && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar') throw new Problem('comparisons between scalars must use BOOL modifier', n);
+    if (isComparison(op) && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar')
+      throw new Problem('comparisons between scalars must use BOOL modifier', n);
     if (isSetOp(op) && (lhs.type === 'scalar' || rhs.type === 'scalar')) throw new Problem(`set operator "${op}" not allowed in binary scalar expression`, n);
     const bothVectors = lhs.type === 'vector' && rhs.type === 'vector';
     if (clause !== null && !bothVectors) throw new Problem('vector matching only allowed between instant vectors', clause);
@@ -368,11 +424,12 @@ function syntaxErrors(text: string, top: SyntaxNode): ExprError[] {
     const from = cursor.from;
     const to = cursor.to;
     const found = text.slice(from, to);
-    const message = from >= text.trimEnd().length
-      ? 'syntax error: unexpected end of input'
-      : found === ''
-        ? `syntax error: unexpected "${text.slice(from, from + 1)}"`
-        : `syntax error: unexpected "${found}"`;
+    const message =
+      from >= text.trimEnd().length
+        ? 'syntax error: unexpected end of input'
+        : found === ''
+          ? `syntax error: unexpected "${text.slice(from, from + 1)}"`
+          : `syntax error: unexpected "${found}"`;
     if (!errors.some((e) => e.from === from)) errors.push({ message, from, to: Math.max(to, Math.min(from + 1, text.length)) });
   } while (cursor.next());
   return errors;
@@ -402,7 +459,8 @@ export function compileExpr(text: string): CompileResult {
   if (syntax.length > 0) {
     // Functions of Prometheus 2.42 that the grammar no longer knows read as syntax errors there.
     const gone = /\b(holt_winters)\s*\(/.exec(text);
-    if (gone !== null) return { ok: false, errors: [{ message: `function ${gone[1]} is not supported by the agent`, from: gone.index, to: gone.index + gone[1]!.length }] };
+    if (gone !== null)
+      return { ok: false, errors: [{ message: `function ${gone[1]} is not supported by the agent`, from: gone.index, to: gone.index + gone[1]!.length }] };
     return { ok: false, errors: syntax };
   }
   const b = new Builder(text);

@@ -14,7 +14,6 @@ import { RANGE_FUNCTIONS, type RangeContext, type RangePoints, isRangeFunction }
 import { expandRegexReplacement, translateGoRegex } from './regex.ts';
 import { LOOKBACK_DELTA_MS } from './api.ts';
 
-
 interface Ctx {
   readonly history: HistoryReader;
   readonly at: number;
@@ -34,19 +33,27 @@ export function evaluateExpr(node: Expr, history: HistoryReader, at: number): Qu
 /** Whether the node's type is scalar (the compiler has checked the rest). */
 function isScalar(node: Expr): boolean {
   switch (node.type) {
-    case 'number': return true;
-    case 'call': return node.fn === 'time' || node.fn === 'scalar';
-    case 'unary': return isScalar(node.expr);
-    case 'binary': return isScalar(node.lhs) && isScalar(node.rhs);
-    default: return false;
+    case 'number':
+      return true;
+    case 'call':
+      return node.fn === 'time' || node.fn === 'scalar';
+    case 'unary':
+      return isScalar(node.expr);
+    case 'binary':
+      return isScalar(node.lhs) && isScalar(node.rhs);
+    default:
+      return false;
   }
 }
 
 function scalar(node: Expr, ctx: Ctx): number {
   switch (node.type) {
-    case 'number': return node.value;
-    case 'unary': return node.negate ? -scalar(node.expr, ctx) : scalar(node.expr, ctx);
-    case 'binary': return scalarBinop(node.op, scalar(node.lhs, ctx), scalar(node.rhs, ctx));
+    case 'number':
+      return node.value;
+    case 'unary':
+      return node.negate ? -scalar(node.expr, ctx) : scalar(node.expr, ctx);
+    case 'binary':
+      return scalarBinop(node.op, scalar(node.lhs, ctx), scalar(node.rhs, ctx));
     case 'call':
       if (node.fn === 'time') return ctx.at / 1000;
       if (node.fn === 'scalar') {
@@ -54,16 +61,20 @@ function scalar(node: Expr, ctx: Ctx): number {
         return v.length === 1 ? (v[0] as VectorSample).value : NaN;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   throw new Error(`not a scalar expression: ${node.type}`);
 }
 
 function vector(node: Expr, ctx: Ctx): VectorSample[] {
   switch (node.type) {
-    case 'vectorSelector': return selectInstant(node, ctx, null);
-    case 'call': return call(node, ctx);
-    case 'aggregate': return aggregation(node, ctx);
+    case 'vectorSelector':
+      return selectInstant(node, ctx, null);
+    case 'call':
+      return call(node, ctx);
+    case 'aggregate':
+      return aggregation(node, ctx);
     case 'unary': {
       const v = vector(node.expr, ctx);
       if (!node.negate) return v;
@@ -76,9 +87,10 @@ function vector(node: Expr, ctx: Ctx): VectorSample[] {
       if (node.matching !== null) {
         const l = vector(node.lhs, ctx);
         const r = vector(node.rhs, ctx);
-        out = node.op === 'and' || node.op === 'or' || node.op === 'unless'
-          ? setOperation(node.op, l, r, node.matching)
-          : vectorBinop(node.op, l, r, node.matching, node.returnBool);
+        out =
+          node.op === 'and' || node.op === 'or' || node.op === 'unless'
+            ? setOperation(node.op, l, r, node.matching)
+            : vectorBinop(node.op, l, r, node.matching, node.returnBool);
       } else if (isScalar(node.lhs)) {
         const l = scalar(node.lhs, ctx);
         out = vectorScalarBinop(node.op, vector(node.rhs, ctx), l, true, node.returnBool);
@@ -154,7 +166,6 @@ function rangePoints(series: SeriesView, ref: number, rangeMs: number): RangePoi
   return { t: scratchT, v: scratchV, n };
 }
 
-
 function call(node: CallNode, ctx: Ctx): VectorSample[] {
   const fn = node.fn;
   if (isRangeFunction(fn)) {
@@ -221,9 +232,15 @@ function simpleFunction(node: CallNode, ctx: Ctx): VectorSample[] {
   const arg = (i: number): number => scalar(node.args[i] as Expr, ctx);
   let f: (x: number) => number;
   switch (node.fn) {
-    case 'abs': f = Math.abs; break;
-    case 'ceil': f = Math.ceil; break;
-    case 'floor': f = Math.floor; break;
+    case 'abs':
+      f = Math.abs;
+      break;
+    case 'ceil':
+      f = Math.ceil;
+      break;
+    case 'floor':
+      f = Math.floor;
+      break;
     case 'round': {
       const toNearest = node.args.length >= 2 ? arg(1) : 1;
       // Prometheus multiplies by the inverse: fewer floating-point surprises than dividing.
@@ -238,9 +255,18 @@ function simpleFunction(node: CallNode, ctx: Ctx): VectorSample[] {
       f = (x) => goMax(min, goMin(max, x));
       break;
     }
-    case 'clamp_min': { const min = arg(1); f = (x) => goMax(min, x); break; }
-    case 'clamp_max': { const max = arg(1); f = (x) => goMin(max, x); break; }
-    default: throw new Error(`function ${node.fn} has no evaluator`);
+    case 'clamp_min': {
+      const min = arg(1);
+      f = (x) => goMax(min, x);
+      break;
+    }
+    case 'clamp_max': {
+      const max = arg(1);
+      f = (x) => goMin(max, x);
+      break;
+    }
+    default:
+      throw new Error(`function ${node.fn} has no evaluator`);
   }
   return v.map((s) => ({ labels: dropMetricName(s.labels), value: f(s.value) }));
 }
@@ -263,7 +289,6 @@ function labelReplace(node: CallNode, ctx: Ctx): VectorSample[] {
     return { labels: withLabels(s.labels, { [dst]: expandRegexReplacement(repl, m) }), value: s.value };
   });
 }
-
 
 /** absent()'s labels: the selector's equality matchers, minus names matched more than once or otherwise. */
 function absentLabels(arg: Expr): Labels {

@@ -23,8 +23,14 @@ function ldexp(frac: number, exp: number): number {
   // Scaling in steps keeps every intermediate power of two exact.
   let r = frac;
   let e = exp;
-  while (e > 1023) { r *= 2 ** 1023; e -= 1023; }
-  while (e < -1022) { r *= 2 ** -1022; e += 1022; }
+  while (e > 1023) {
+    r *= 2 ** 1023;
+    e -= 1023;
+  }
+  while (e < -1022) {
+    r *= 2 ** -1022;
+    e += 1022;
+  }
   return r * 2 ** e;
 }
 
@@ -41,7 +47,7 @@ export function goPow(x: number, y: number): number {
   }
   if (!Number.isFinite(y)) {
     if (x === -1) return 1;
-    return (Math.abs(x) < 1) === (y > 0) ? 0 : Infinity;
+    return Math.abs(x) < 1 === y > 0 ? 0 : Infinity;
   }
   if (!Number.isFinite(x)) {
     if (x < 0) return goPow(1 / x, -y);
@@ -54,12 +60,15 @@ export function goPow(x: number, y: number): number {
   if (yf !== 0 && x < 0) return NaN;
   if (yi >= 2 ** 63) {
     if (x === -1) return 1;
-    return (Math.abs(x) < 1) === (y > 0) ? 0 : Infinity;
+    return Math.abs(x) < 1 === y > 0 ? 0 : Infinity;
   }
   let a1 = 1;
   let ae = 0;
   if (yf !== 0) {
-    if (yf > 0.5) { yf--; yi++; }
+    if (yf > 0.5) {
+      yf--;
+      yi++;
+    }
     // Go's Exp/Log may differ from V8's in the last bit: non-integer powers are not bit-exact.
     a1 = Math.exp(yf * Math.log(x));
   }
@@ -69,12 +78,21 @@ export function goPow(x: number, y: number): number {
       ae += xe;
       break;
     }
-    if ((i & 1n) === 1n) { a1 *= x1; ae += xe; }
+    if ((i & 1n) === 1n) {
+      a1 *= x1;
+      ae += xe;
+    }
     x1 *= x1;
     xe <<= 1;
-    if (x1 < 0.5) { x1 += x1; xe--; }
+    if (x1 < 0.5) {
+      x1 += x1;
+      xe--;
+    }
   }
-  if (y < 0) { a1 = 1 / a1; ae = -ae; }
+  if (y < 0) {
+    a1 = 1 / a1;
+    ae = -ae;
+  }
   return ldexp(a1, ae);
 }
 

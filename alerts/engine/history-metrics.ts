@@ -7,7 +7,12 @@ export const HISTORY_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_rule_history_series', help: 'Series kept in the rule history (only metric names some rule reads).', kind: 'gauge', labels: [] },
   { name: 'vigil_rule_history_points', help: 'Points (samples and staleness markers) kept in the rule history.', kind: 'gauge', labels: [] },
   { name: 'vigil_rule_history_dropped_samples_total', help: 'Samples not stored because the rule history was at its series cap.', kind: 'counter', labels: [] },
-  { name: 'vigil_rule_history_dropped_points_total', help: 'Points dropped from the rule history by the per-series cap or because they arrived out of order.', kind: 'counter', labels: [] },
+  {
+    name: 'vigil_rule_history_dropped_points_total',
+    help: 'Points dropped from the rule history by the per-series cap or because they arrived out of order.',
+    kind: 'counter',
+    labels: [],
+  },
 ];
 
 export function historySamples(stats: HistoryStats): Sample[] {

@@ -35,29 +35,67 @@ describe('HistoryStore', () => {
     if (!c.ok) throw new Error(c.errors[0]?.message);
     const h = new HistoryStore({ retentionByMetric: c.expr.lookbackByMetric, nameSelectors: c.expr.nameSelectors });
     for (let t = 0; t <= 600_000; t += 60_000) {
-      h.append({ timestamp: t, samples: [{ name: 'node_x', labels: {}, value: t }, { name: 'node_y', labels: {}, value: 1 }, { name: 'other', labels: {}, value: 2 }] });
+      h.append({
+        timestamp: t,
+        samples: [
+          { name: 'node_x', labels: {}, value: t },
+          { name: 'node_y', labels: {}, value: 1 },
+          { name: 'other', labels: {}, value: 2 },
+        ],
+      });
     }
     expect([...h.metricNames()].sort()).toEqual(['node_x', 'node_y']);
     // 5m lookback + 1m offset: the points of the last 6 minutes.
     expect([...h.seriesOf('node_x')][0]?.length).toBe(7);
-    expect(evaluate(h, '{__name__=~"node_.*"} offset 1m', 600_000)).toEqual({ kind: 'vector', samples: [{ labels: { __name__: 'node_x' }, value: 540_000 }, { labels: { __name__: 'node_y' }, value: 1 }] });
+    expect(evaluate(h, '{__name__=~"node_.*"} offset 1m', 600_000)).toEqual({
+      kind: 'vector',
+      samples: [
+        { labels: { __name__: 'node_x' }, value: 540_000 },
+        { labels: { __name__: 'node_y' }, value: 1 },
+      ],
+    });
   });
 
   it('keeps only referenced metric names, with __name__ in the labels', () => {
     const h = new HistoryStore({ retentionByMetric: new Map([['m', 60_000]]) });
-    h.append({ timestamp: 0, samples: [{ name: 'm', labels: { s: 'a' }, value: 1 }, { name: 'other', labels: {}, value: 2 }] });
+    h.append({
+      timestamp: 0,
+      samples: [
+        { name: 'm', labels: { s: 'a' }, value: 1 },
+        { name: 'other', labels: {}, value: 2 },
+      ],
+    });
     expect([...h.seriesOf('other')]).toEqual([]);
     expect([...h.seriesOf('m')][0]?.labels).toEqual({ __name__: 'm', s: 'a' });
     expect(h.stats()).toMatchObject({ series: 1, points: 1 });
   });
 
   it('drops points older than the retention of their metric', () => {
-    const h = new HistoryStore({ retentionByMetric: new Map([['m', 30_000], ['n', 10_000]]) });
+    const h = new HistoryStore({
+      retentionByMetric: new Map([
+        ['m', 30_000],
+        ['n', 10_000],
+      ]),
+    });
     for (let t = 0; t <= 100_000; t += 10_000) {
-      h.append({ timestamp: t, samples: [{ name: 'm', labels: { s: 'a' }, value: t }, { name: 'n', labels: { s: 'a' }, value: t }] });
+      h.append({
+        timestamp: t,
+        samples: [
+          { name: 'm', labels: { s: 'a' }, value: t },
+          { name: 'n', labels: { s: 'a' }, value: t },
+        ],
+      });
     }
-    expect(seriesOf(h).get('a')?.map((p) => p[0])).toEqual([70_000, 80_000, 90_000, 100_000]);
-    expect(seriesOf(h, 'n').get('a')?.map((p) => p[0])).toEqual([90_000, 100_000]);
+    expect(
+      seriesOf(h)
+        .get('a')
+        ?.map((p) => p[0]),
+    ).toEqual([70_000, 80_000, 90_000, 100_000]);
+    expect(
+      seriesOf(h, 'n')
+        .get('a')
+        ?.map((p) => p[0]),
+    ).toEqual([90_000, 100_000]);
   });
 
   it('writes one staleness marker when a series vanishes, and forgets it once nothing visible is left', () => {
@@ -65,7 +103,10 @@ describe('HistoryStore', () => {
     h.append(tick(0, { a: 1, b: 1 }));
     h.append(tick(10_000, { a: 2 }));
     h.append(tick(20_000, { a: 3 }));
-    expect(seriesOf(h).get('b')).toEqual([[0, 1, false], [10_000, NaN, true]]);
+    expect(seriesOf(h).get('b')).toEqual([
+      [0, 1, false],
+      [10_000, NaN, true],
+    ]);
     expect(evaluate(h, 'm', 20_000)).toEqual({ kind: 'vector', samples: [{ labels: { __name__: 'm', s: 'a' }, value: 3 }] });
     expect(evaluate(h, 'count_over_time(m{s="b"}[1m])', 20_000)).toMatchObject({ samples: [{ value: 1 }] });
     for (let t = 30_000; t <= 50_000; t += 10_000) h.append(tick(t, { a: 4 }));
@@ -77,7 +118,11 @@ describe('HistoryStore', () => {
     const h = new HistoryStore({ retentionByMetric: new Map([['m', 3_600_000]]), maxSeries: 2, maxPointsPerSeries: 5 });
     for (let t = 0; t < 20; t++) h.append(tick(t * 1000, { a: t, b: t, c: t }));
     expect([...seriesOf(h).keys()].sort()).toEqual(['a', 'b']);
-    expect(seriesOf(h).get('a')?.map((p) => p[1])).toEqual([15, 16, 17, 18, 19]);
+    expect(
+      seriesOf(h)
+        .get('a')
+        ?.map((p) => p[1]),
+    ).toEqual([15, 16, 17, 18, 19]);
     const s = h.stats();
     expect(s.droppedSamples).toBe(20);
     expect(s.droppedPoints).toBe(2 * 15);
@@ -165,7 +210,11 @@ describe('HistoryStore', () => {
           seen.add(id);
           samples.push({ name, labels, value: i });
         }
-        const retention = new Map([['m0', 600_000], ['m1', 600_000], ['m2', 600_000]]);
+        const retention = new Map([
+          ['m0', 600_000],
+          ['m1', 600_000],
+          ['m2', 600_000],
+        ]);
         const h = new HistoryStore({ retentionByMetric: retention });
         h.append({ timestamp: 0, samples });
         const file = path.join(dir, `p${round}`);
@@ -203,7 +252,10 @@ describe('HistoryStore', () => {
       for (const bad of corruptions) {
         await writeFile(file, bad);
         const r = new HistoryStore({ retentionByMetric: new Map([['m', 600_000]]) });
-        const err = await r.load(file).then(() => undefined, (e: unknown) => e);
+        const err = await r.load(file).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(HistoryFileError);
         expect((err as HistoryFileError).code).toBe(ErrorCode.ALERT_STATE_IO);
         expect((err as Error).message).toContain(file);

@@ -155,7 +155,11 @@ export class HistoryStore implements RecordingHistory {
   }
 
   /** New rules, new spans: names no longer referenced are forgotten. */
-  setRetention(retentionByMetric: ReadonlyMap<string, number>, recordedNames: ReadonlySet<string> = this.recordedNames, nameSelectors: readonly NameSelector[] = this.nameSelectors): void {
+  setRetention(
+    retentionByMetric: ReadonlyMap<string, number>,
+    recordedNames: ReadonlySet<string> = this.recordedNames,
+    nameSelectors: readonly NameSelector[] = this.nameSelectors,
+  ): void {
     this.retention = retentionByMetric;
     this.recordedNames = recordedNames;
     this.nameSelectors = nameSelectors;

@@ -101,7 +101,10 @@ export function without(labels: Labels, names: readonly string[]): Labels {
 }
 
 export function formatLabels(labels: Labels): string {
-  return `{${Object.keys(labels).sort().map((n) => `${n}=${JSON.stringify(labels[n])}`).join(', ')}}`;
+  return `{${Object.keys(labels)
+    .sort()
+    .map((n) => `${n}=${JSON.stringify(labels[n])}`)
+    .join(', ')}}`;
 }
 
 /** Prometheus refuses a result in which two elements have the same label set. */

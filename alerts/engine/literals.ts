@@ -13,11 +13,22 @@ export function unquoteString(text: string): Parsed<string> {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const ch = body[i] ?? '';
-    if (ch !== '\\') { out += ch; continue; }
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
     const e = body[i + 1] ?? '';
     const simple = SIMPLE[e];
-    if (simple !== undefined) { out += simple; i++; continue; }
-    if (e === q) { out += e; i++; continue; }
+    if (simple !== undefined) {
+      out += simple;
+      i++;
+      continue;
+    }
+    if (e === q) {
+      out += e;
+      i++;
+      continue;
+    }
     const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
     if (hexLen > 0) {
       const hex = body.slice(i + 2, i + 2 + hexLen);

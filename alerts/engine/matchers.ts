@@ -21,10 +21,14 @@ export function makeMatcher(name: string, type: MatchType, value: string): Label
 
 export function matchesValue(m: LabelMatcher, v: string): boolean {
   switch (m.type) {
-    case '=': return v === m.value;
-    case '!=': return v !== m.value;
-    case '=~': return (m.regex as RegExp).test(v);
-    case '!~': return !(m.regex as RegExp).test(v);
+    case '=':
+      return v === m.value;
+    case '!=':
+      return v !== m.value;
+    case '=~':
+      return (m.regex as RegExp).test(v);
+    case '!~':
+      return !(m.regex as RegExp).test(v);
   }
 }
 

@@ -90,7 +90,15 @@ const compensation = (sum: number, inc: number, t: number): number => (Math.abs(
  */
 function linearRegression(p: RangePoints, interceptTime: number): [number, number] {
   const { t, v, n: len } = p;
-  let n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
+  let n = 0,
+    sumX = 0,
+    cX = 0,
+    sumY = 0,
+    cY = 0,
+    sumXY = 0,
+    cXY = 0,
+    sumX2 = 0,
+    cX2 = 0;
   const initY = v[0] as number;
   let constY = true;
   for (let i = 0; i < len; i++) {
@@ -149,7 +157,9 @@ function sortNaNFirst(values: Float64Array | number[]): void {
 const quantileScratch: number[] = [];
 
 function avgOverTime({ v, n }: RangePoints): number {
-  let mean = 0, count = 0, c = 0;
+  let mean = 0,
+    count = 0,
+    c = 0;
   for (let i = 0; i < n; i++) {
     const x = v[i] as number;
     count++;
@@ -165,7 +175,11 @@ function avgOverTime({ v, n }: RangePoints): number {
 }
 
 function varianceOverTime({ v, n }: RangePoints): number {
-  let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
+  let count = 0,
+    mean = 0,
+    cMean = 0,
+    aux = 0,
+    cAux = 0;
   for (let i = 0; i < n; i++) {
     const x = v[i] as number;
     count++;
@@ -190,7 +204,8 @@ export const RANGE_FUNCTIONS = {
   },
   avg_over_time: avgOverTime,
   sum_over_time: ({ v, n }) => {
-    let sum = 0, c = 0;
+    let sum = 0,
+      c = 0;
     for (let i = 0; i < n; i++) [sum, c] = kahanSumInc(v[i] as number, sum, c);
     return !Number.isFinite(sum) && !Number.isNaN(sum) ? sum : sum + c;
   },

@@ -10,7 +10,10 @@ const GO_SPACE = '\\t\\n\\f\\r ';
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', f: '\f', t: '\t', n: '\n', r: '\r', v: '\v' };
 const PUNCT = /[!-/:-@[-`{-~]/;
 
-interface Cursor { readonly s: string; i: number }
+interface Cursor {
+  readonly s: string;
+  i: number;
+}
 
 function escape(c: Cursor, inClass: boolean): { text: string } | { error: string } {
   const ch = c.s[c.i + 1];
@@ -54,30 +57,52 @@ export function translateGoRegex(re: string): RegexResult {
       out += e.text;
       continue;
     }
-    if (ch === '.') { out += '[^\\n]'; c.i++; continue; }
+    if (ch === '.') {
+      out += '[^\\n]';
+      c.i++;
+      continue;
+    }
     if (ch === '(') {
       const rest = re.slice(c.i);
-      if (rest.startsWith('(?:')) { out += '(?:'; c.i += 3; }
-      else if (/^\(\?P<[A-Za-z_][A-Za-z0-9_]*>/.test(rest)) {
+      if (rest.startsWith('(?:')) {
+        out += '(?:';
+        c.i += 3;
+      } else if (/^\(\?P<[A-Za-z_][A-Za-z0-9_]*>/.test(rest)) {
         const m = /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
         out += `(?<${m?.[1] ?? ''}>`;
         c.i += m?.[0].length ?? 0;
       } else if (rest.startsWith('(?')) return fail(`"${rest.slice(0, 4)}…" (flags, lookaround)`);
-      else { out += '('; c.i++; }
+      else {
+        out += '(';
+        c.i++;
+      }
       depth++;
       continue;
     }
     if (ch === ')') {
       if (depth === 0) return { ok: false, reason: 'unexpected ) in regular expression' };
-      depth--; out += ')'; c.i++; continue;
+      depth--;
+      out += ')';
+      c.i++;
+      continue;
     }
     if (ch === '{') {
       const rep = /^\{(\d+)(,(\d*))?\}/.exec(re.slice(c.i));
-      if (rep === null) { out += lit('{'); c.i++; continue; }
+      if (rep === null) {
+        out += lit('{');
+        c.i++;
+        continue;
+      }
       if (Number(rep[1]) > 1000 || Number(rep[3] || 0) > 1000) return { ok: false, reason: 'repetition count above 1000 in regular expression' };
-      out += rep[0]; c.i += rep[0].length; continue;
+      out += rep[0];
+      c.i += rep[0].length;
+      continue;
     }
-    if (ch === '}' || ch === ']') { out += lit(ch); c.i++; continue; }
+    if (ch === '}' || ch === ']') {
+      out += lit(ch);
+      c.i++;
+      continue;
+    }
     if (ch === '[') {
       const cls = charClass(c);
       if ('error' in cls) return fail(cls.error);
@@ -102,8 +127,14 @@ function charClass(c: Cursor): { text: string } | { error: string } {
   const s = c.s;
   c.i++;
   let text = '[';
-  if (s[c.i] === '^') { text += '^'; c.i++; }
-  if (s[c.i] === ']') { text += lit(']'); c.i++; }
+  if (s[c.i] === '^') {
+    text += '^';
+    c.i++;
+  }
+  if (s[c.i] === ']') {
+    text += lit(']');
+    c.i++;
+  }
   while (c.i < s.length && s[c.i] !== ']') {
     const ch = s[c.i] ?? '';
     if (ch === '[' && s[c.i + 1] === ':') return { error: 'POSIX class [[:…:]]' };
@@ -126,13 +157,23 @@ export function expandRegexReplacement(template: string, m: RegExpExecArray): st
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const ch = template[i];
-    if (ch !== '$') { out += ch; continue; }
+    if (ch !== '$') {
+      out += ch;
+      continue;
+    }
     const rest = template.slice(i + 1);
-    if (rest.startsWith('$')) { out += '$'; i++; continue; }
+    if (rest.startsWith('$')) {
+      out += '$';
+      i++;
+      continue;
+    }
     const braced = /^\{([A-Za-z0-9_]+)\}/.exec(rest);
     const bare = /^[A-Za-z0-9_]+/.exec(rest);
     const name = braced?.[1] ?? bare?.[0];
-    if (name === undefined) { out += '$'; continue; }
+    if (name === undefined) {
+      out += '$';
+      continue;
+    }
     i += (braced?.[0] ?? bare?.[0] ?? '').length;
     let num = -1;
     if (/^\d+$/.test(name) && !(name.length > 1 && name.startsWith('0')) && name.length <= 8) num = Number(name);

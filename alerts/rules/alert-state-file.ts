@@ -19,7 +19,6 @@ interface StateJson {
 /** A rule's key: its group's key (`<file>;<group>`, as Prometheus keys groups) and its name. */
 export const ruleKey = (groupKey: string, alert: string): string => `${groupKey}/${alert}`;
 
-
 export async function saveAlertState(file: string, rules: ReadonlyMap<string, Iterable<ActiveAlert>>, now: number): Promise<void> {
   const body: StateJson = { format: FORMAT, savedAt: now, rules: {} };
   for (const [key, alerts] of rules) {
@@ -35,8 +34,7 @@ const optTime = (v: unknown): number | undefined => (typeof v === 'number' && Nu
 function checkAlert(raw: unknown): ActiveAlert | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const a = raw as Record<string, unknown>;
-  const strings = (v: unknown): v is Record<string, string> =>
-    typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
+  const strings = (v: unknown): v is Record<string, string> => typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
   if (!strings(a.labels) || !strings(a.annotations) || !STATES.includes(a.state as AlertState) || optTime(a.activeAt) === undefined) return undefined;
   return {
     // Recomputed, so a file from another version cannot smuggle in a stale identity.
@@ -69,7 +67,8 @@ export async function loadAlertState(file: string): Promise<AlertStateLoad> {
   } catch {
     return { ok: false, missing: false, reason: 'is not valid JSON' };
   }
-  if (json.format !== FORMAT || typeof json.rules !== 'object' || json.rules === null) return { ok: false, missing: false, reason: `is not in format ${FORMAT}` };
+  if (json.format !== FORMAT || typeof json.rules !== 'object' || json.rules === null)
+    return { ok: false, missing: false, reason: `is not in format ${FORMAT}` };
   const rules = new Map<string, ActiveAlert[]>();
   for (const [key, list] of Object.entries(json.rules)) {
     if (!Array.isArray(list)) continue;

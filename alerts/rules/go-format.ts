@@ -127,9 +127,12 @@ export function formatE(v: number, prec = 6): string {
 export function formatF(v: number, prec = 6): string {
   const s = specials(v);
   if (s !== undefined) return s;
-  const digs = v === 0 ? { d: '0', dp: 1 } : (() => {
-    const exact = exactDigits(Math.abs(v));
-    return roundTo(exact, exact.dp + prec);
-  })();
+  const digs =
+    v === 0
+      ? { d: '0', dp: 1 }
+      : (() => {
+          const exact = exactDigits(Math.abs(v));
+          return roundTo(exact, exact.dp + prec);
+        })();
   return fmtF(v < 0, digs, prec);
 }

@@ -197,7 +197,9 @@ spec:
 `,
     );
     const r = await loadRuleFiles([f], compile);
-    expect(r.errors).toEqual([{ code: ErrorCode.RULE_INVALID, where: `${f}:13`, message: 'instance:bad:x: expr: function "nope" is not supported by the agent' }]);
+    expect(r.errors).toEqual([
+      { code: ErrorCode.RULE_INVALID, where: `${f}:13`, message: 'instance:bad:x: expr: function "nope" is not supported by the agent' },
+    ]);
     expect(r.groups[0]!.rules.map((x) => [x.def.kind, x.def.alert])).toEqual([['record', 'instance:up:sum']]);
   });
 

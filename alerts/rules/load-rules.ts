@@ -79,11 +79,16 @@ function compileRule(def: RuleDef, compile: Compile, errors: UserError[]): Loade
   const selfReference = compiled.ok ? compiled.expr.metricNames.find((n) => n === 'ALERTS' || n === 'ALERTS_FOR_STATE') : undefined;
   if (selfReference !== undefined) {
     ok = false;
-    errors.push({ code: ErrorCode.RULE_INVALID, where: at(def.exprLine(def.expr.indexOf(selfReference))), message: `${def.alert}: expr: rules over ${selfReference} are not supported by the agent` });
+    errors.push({
+      code: ErrorCode.RULE_INVALID,
+      where: at(def.exprLine(def.expr.indexOf(selfReference))),
+      message: `${def.alert}: expr: rules over ${selfReference} are not supported by the agent`,
+    });
   }
   if (!compiled.ok) {
     ok = false;
-    for (const e of compiled.errors) errors.push({ code: ErrorCode.RULE_INVALID, where: at(def.exprLine(e.from)), message: `${def.alert}: expr: ${e.message}` });
+    for (const e of compiled.errors)
+      errors.push({ code: ErrorCode.RULE_INVALID, where: at(def.exprLine(e.from)), message: `${def.alert}: expr: ${e.message}` });
   }
   const templates = (section: 'labels' | 'annotations'): Array<readonly [string, Template]> => {
     const out: Array<readonly [string, Template]> = [];
@@ -120,7 +125,10 @@ function compileGroups(groups: readonly GroupDef[], compile: Compile, errors: Us
  * Every rule file the patterns name, parsed and compiled. `source` is a digest of the file names and
  * contents: equal digests, equal rules (a reload keeps the running rules when it has not changed).
  */
-export async function loadRuleFiles(patterns: readonly string[], compile: Compile): Promise<{ groups: LoadedGroup[]; files: string[]; errors: UserError[]; source: string }> {
+export async function loadRuleFiles(
+  patterns: readonly string[],
+  compile: Compile,
+): Promise<{ groups: LoadedGroup[]; files: string[]; errors: UserError[]; source: string }> {
   const shipped = patterns.length === 0;
   const expanded = await expandRuleFiles(shipped ? [defaultRuleGlob()] : patterns);
   const errors = [...expanded.errors];
@@ -131,7 +139,11 @@ export async function loadRuleFiles(patterns: readonly string[], compile: Compil
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      errors.push({ code: ErrorCode.RULE_FILE_UNREADABLE, where: file, message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message });
+      errors.push({
+        code: ErrorCode.RULE_FILE_UNREADABLE,
+        where: file,
+        message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message,
+      });
       continue;
     }
     digest.update(`${file}\0${text}\0`);

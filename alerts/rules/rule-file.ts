@@ -119,7 +119,11 @@ export function parseRuleFile(file: string, text: string): { groups: GroupDef[];
   const seen = new Map<string, number>();
   for (const g of groups) {
     if (seen.has(g.name)) {
-      errors.push({ code: ErrorCode.RULE_INVALID, where: `${file}:${g.line}`, message: `group "${g.name}": the group name is repeated in the same file (first at line ${seen.get(g.name)})` });
+      errors.push({
+        code: ErrorCode.RULE_INVALID,
+        where: `${file}:${g.line}`,
+        message: `group "${g.name}": the group name is repeated in the same file (first at line ${seen.get(g.name)})`,
+      });
     } else {
       seen.set(g.name, g.line);
     }
@@ -170,7 +174,9 @@ function parseRule(
   raw: unknown,
   invalid: (path: Path, message: string) => void,
 ): RuleDef | undefined {
-  const name = isRecord(raw) ? String(raw.alert ?? raw.record ?? '') || `rule #${Number(path.at(-1)) + 1} of group "${group}"` : `rule #${Number(path.at(-1)) + 1} of group "${group}"`;
+  const name = isRecord(raw)
+    ? String(raw.alert ?? raw.record ?? '') || `rule #${Number(path.at(-1)) + 1} of group "${group}"`
+    : `rule #${Number(path.at(-1)) + 1} of group "${group}"`;
   const parsed = ruleSchema.safeParse(raw);
   if (!parsed.success) {
     issues(parsed.error, path, invalid, () => name);

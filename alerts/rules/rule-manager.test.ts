@@ -20,7 +20,11 @@ const opts = (over: Partial<RuleManagerOptions> = {}): RuleManagerOptions => ({
 
 const group = (file: string, name: string, rules: LoadedRule[]): LoadedGroup => ({ file, name, intervalMs: undefined, limit: 0, rules });
 
-function recording(record: string, result: (at: number, history: import('../engine/api.ts').HistoryReader) => VectorSample[], labels: Record<string, string> = {}): LoadedRule {
+function recording(
+  record: string,
+  result: (at: number, history: import('../engine/api.ts').HistoryReader) => VectorSample[],
+  labels: Record<string, string> = {},
+): LoadedRule {
   const r = fakeRule({ alert: record, result });
   return { ...r, def: { ...r.def, kind: 'record', labels }, labels: [], annotations: [] };
 }
@@ -31,7 +35,10 @@ describe('rule groups keyed by file and name', () => {
   it('two files with a group of the same name are two groups: own series, own alert state', () => {
     const fires = (v: number) => () => [{ labels: { __name__: 'x' }, value: v }];
     const mgr = new RuleManager(
-      [group('/etc/a.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(1) })]), group('/etc/b.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(2), forMs: 60_000 })])],
+      [
+        group('/etc/a.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(1) })]),
+        group('/etc/b.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(2), forMs: 60_000 })]),
+      ],
       opts(),
     );
     const history = new HistoryStore({ retentionByMetric: new Map() });
@@ -48,7 +55,10 @@ describe('rule groups keyed by file and name', () => {
 
     // Restored into a fresh manager, each file's rule gets its own alerts back.
     const again = new RuleManager(
-      [group('/etc/a.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(1) })]), group('/etc/b.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(2), forMs: 60_000 })])],
+      [
+        group('/etc/a.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(1) })]),
+        group('/etc/b.rules.yml', 'node', [fakeRule({ alert: 'X', result: fires(2), forMs: 60_000 })]),
+      ],
       opts(),
     );
     expect(again.restore(state)).toBe(2);
@@ -66,7 +76,8 @@ describe('recording rules in the manager', () => {
     const reads: Array<[number, number | undefined]> = [];
     const readA = (at: number, h: import('../engine/api.ts').HistoryReader): VectorSample[] => {
       let latest: number | undefined;
-      for (const s of h.seriesOf('a:rec')) for (let i = 0; i < s.length; i++) if ((s.times[i] as number) <= at && (s.staleMarkers?.[i] ?? 0) === 0) latest = s.values[i] as number;
+      for (const s of h.seriesOf('a:rec'))
+        for (let i = 0; i < s.length; i++) if ((s.times[i] as number) <= at && (s.staleMarkers?.[i] ?? 0) === 0) latest = s.values[i] as number;
       reads.push([at, latest]);
       return latest === undefined ? [] : [{ labels: { __name__: 'a:rec' }, value: latest }];
     };
@@ -84,7 +95,12 @@ describe('recording rules in the manager', () => {
     history.append({ timestamp: 20_000, samples: [] });
     mgr.evaluate(history, 20_000);
     // before:a saw nothing at 10 s and the 10 s value at 20 s; after:a saw each evaluation's own value.
-    expect(reads).toEqual([[10_000, undefined], [10_000, 10], [20_000, 10], [20_000, 20]]);
+    expect(reads).toEqual([
+      [10_000, undefined],
+      [10_000, 10],
+      [20_000, 10],
+      [20_000, 20],
+    ]);
     expect(find(mgr.samples(), 'a:rec')).toEqual([{ name: 'a:rec', labels: { team: 'db' }, value: 20, kind: 'gauge' }]);
     present = false;
     history.append({ timestamp: 30_000, samples: [] });
@@ -122,7 +138,16 @@ describe('recording rules in the manager', () => {
   });
 
   it('a duplicate label set after the rule labels fails the rule and writes nothing', () => {
-    const rules = [recording('dup:rec', () => [{ labels: { __name__: 'a', k: '1' }, value: 1 }, { labels: { __name__: 'a', k: '2' }, value: 2 }], { k: 'same' })];
+    const rules = [
+      recording(
+        'dup:rec',
+        () => [
+          { labels: { __name__: 'a', k: '1' }, value: 1 },
+          { labels: { __name__: 'a', k: '2' }, value: 2 },
+        ],
+        { k: 'same' },
+      ),
+    ];
     const history = new HistoryStore({ retentionByMetric: new Map([['dup:rec', 600_000]]), recordedNames: new Set(['dup:rec']) });
     const mgr = new RuleManager([group('r.yml', 'g', rules)], opts());
     mgr.evaluate(history, 10_000);
@@ -131,7 +156,12 @@ describe('recording rules in the manager', () => {
   });
 
   it('a group limit fails a recording rule with more series', () => {
-    const rules = [recording('many:rec', () => [{ labels: { k: '1' }, value: 1 }, { labels: { k: '2' }, value: 2 }])];
+    const rules = [
+      recording('many:rec', () => [
+        { labels: { k: '1' }, value: 1 },
+        { labels: { k: '2' }, value: 2 },
+      ]),
+    ];
     const mgr = new RuleManager([{ ...group('r.yml', 'g', rules), limit: 1 }], opts());
     mgr.evaluate(new HistoryStore({ retentionByMetric: new Map() }), 10_000);
     expect(find(mgr.samples(), 'vigil_rule_evaluation_failures_total')[0]!.value).toBe(1);

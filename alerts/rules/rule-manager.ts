@@ -14,7 +14,12 @@ import { RecordingRule } from './recording-rule.ts';
 import { logFailure } from '../../core/log-failure.ts';
 
 export const RULE_METRICS: readonly MetricSpec[] = [
-  { name: 'ALERTS', help: 'Alerts that are pending or firing, with the alert labels (as Prometheus names it).', kind: 'gauge', labels: ['alertname', 'alertstate'] },
+  {
+    name: 'ALERTS',
+    help: 'Alerts that are pending or firing, with the alert labels (as Prometheus names it).',
+    kind: 'gauge',
+    labels: ['alertname', 'alertstate'],
+  },
   { name: 'ALERTS_FOR_STATE', help: 'The time (seconds since the epoch) each pending or firing alert became active.', kind: 'gauge', labels: ['alertname'] },
   { name: 'vigil_rule_evaluations_total', help: 'Rule evaluations, per rule group ("<file>;<group>").', kind: 'counter', labels: ['rule_group'] },
   { name: 'vigil_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per rule group.', kind: 'counter', labels: ['rule_group'] },
@@ -68,22 +73,26 @@ export class RuleManager {
     this.groups = groups.map((g) => {
       const rules = g.rules.map((r): Rule => {
         if (r.def.kind === 'record') return new RecordingRule(r);
-        const ctx: RuleContext = { externalLabels: opts.externalLabels, externalURL: opts.externalURL, runbookUrl: `${opts.runbookBase}/${encodeURIComponent(r.def.alert)}` };
+        const ctx: RuleContext = {
+          externalLabels: opts.externalLabels,
+          externalURL: opts.externalURL,
+          runbookUrl: `${opts.runbookBase}/${encodeURIComponent(r.def.alert)}`,
+        };
         return new AlertingRule(r, ctx);
       });
       return {
-      name: g.name,
-      file: g.file,
-      key: `${g.source ?? g.file};${g.name}`,
-      intervalMs: g.intervalMs ?? opts.evaluationIntervalMs,
-      limit: g.limit,
-      rules,
-      alerting: rules.filter((r): r is AlertingRule => r instanceof AlertingRule),
-      lastEvalAt: undefined,
-      evaluations: 0,
-      failures: 0,
-      lastDurationS: 0,
-      failing: new Set(),
+        name: g.name,
+        file: g.file,
+        key: `${g.source ?? g.file};${g.name}`,
+        intervalMs: g.intervalMs ?? opts.evaluationIntervalMs,
+        limit: g.limit,
+        rules,
+        alerting: rules.filter((r): r is AlertingRule => r instanceof AlertingRule),
+        lastEvalAt: undefined,
+        evaluations: 0,
+        failures: 0,
+        lastDurationS: 0,
+        failing: new Set(),
       };
     });
   }

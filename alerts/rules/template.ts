@@ -40,8 +40,18 @@ const FUNCTIONS = {
 type FunctionName = keyof typeof FUNCTIONS | 'printf' | 'toUpper' | 'toLower';
 const FUNCTION_NAMES = new Set<string>([...Object.keys(FUNCTIONS), 'printf', 'toUpper', 'toLower']);
 const GO_KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil']);
-const VARIABLES: Readonly<Record<string, keyof TemplateData>> = { labels: 'labels', value: 'value', externalLabels: 'externalLabels', externalURL: 'externalURL' };
-const DOT_FIELDS: Readonly<Record<string, keyof TemplateData>> = { Labels: 'labels', Value: 'value', ExternalLabels: 'externalLabels', ExternalURL: 'externalURL' };
+const VARIABLES: Readonly<Record<string, keyof TemplateData>> = {
+  labels: 'labels',
+  value: 'value',
+  externalLabels: 'externalLabels',
+  externalURL: 'externalURL',
+};
+const DOT_FIELDS: Readonly<Record<string, keyof TemplateData>> = {
+  Labels: 'labels',
+  Value: 'value',
+  ExternalLabels: 'externalLabels',
+  ExternalURL: 'externalURL',
+};
 
 class TemplateError extends Error {}
 
@@ -324,7 +334,11 @@ export function sprintf(format: string, args: readonly Value[]): string {
     }
     out += s;
   }
-  if (argi < args.length) out += `%!(EXTRA ${args.slice(argi).map((a) => `${goType(a)}=${show(a)}`).join(', ')})`;
+  if (argi < args.length)
+    out += `%!(EXTRA ${args
+      .slice(argi)
+      .map((a) => `${goType(a)}=${show(a)}`)
+      .join(', ')})`;
   return out;
 }
 

@@ -18,7 +18,9 @@ describe('renderRunbook', () => {
     expect(html).toContain('<h1>PostgresDown</h1>');
     expect(html).toContain('<h2>Meaning</h2>');
     expect(html).toMatch(/<style>[^<]+<\/style>/);
-    expect(cspOf(html)).toMatch(/^default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+' 'sha256-[A-Za-z0-9+/=]+'; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'$/);
+    expect(cspOf(html)).toMatch(
+      /^default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+' 'sha256-[A-Za-z0-9+/=]+'; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'$/,
+    );
     // Nothing is loaded from elsewhere: no external script, stylesheet, image or frame.
     expect(html).not.toMatch(/<link|<img|<iframe|src=/i);
     expect(html).not.toMatch(/<script[^>]/i);

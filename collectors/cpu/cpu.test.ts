@@ -31,7 +31,7 @@ describe('cpu collector', () => {
     expect(valueOf(samples, 'node_cpu_guest_seconds_total', { cpu: '1', mode: 'nice' })).toBe(0.01);
   });
 
-  it('reads this host\'s /proc/stat', async () => {
+  it("reads this host's /proc/stat", async () => {
     const { samples, malformed } = await collectFixture(cpuCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(namesOf(samples)).toEqual(['node_cpu_guest_seconds_total', 'node_cpu_seconds_total']);

@@ -59,7 +59,7 @@ describe('diskstats collector', () => {
     expect(labelValues(samples, 'node_disk_info', 'device')).toEqual(['dm-0', 'nvme0n1', 'sda', 'sdb']);
   });
 
-  it('uses node_exporter\'s default exclusion on this host: loop and zram devices go, vda stays', async () => {
+  it("uses node_exporter's default exclusion on this host: loop and zram devices go, vda stays", async () => {
     const { samples, malformed } = await collectFixture(diskstatsCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(labelValues(samples, 'node_disk_reads_completed_total', 'device')).toEqual(['vda']);

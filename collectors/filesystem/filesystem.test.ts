@@ -24,7 +24,10 @@ function fakeStatfs(special: (p: string, nth: number) => Promise<StatfsResult> |
 }
 
 const namesFor = (samples: readonly Sample[], mountpoint: string): string[] =>
-  samples.filter((s) => s.labels.mountpoint === mountpoint).map((s) => s.name).sort();
+  samples
+    .filter((s) => s.labels.mountpoint === mountpoint)
+    .map((s) => s.name)
+    .sort();
 
 /** A mount that answers gets every family the collector declares. */
 const ALL_NAMES = filesystemCollector.metrics.map((m) => m.name).sort();
@@ -132,7 +135,9 @@ describe('filesystem collector', () => {
     });
 
     it('give way to fsTypesInclude, while the mount point exclusion still applies', async () => {
-      const { samples } = await collectOnce(createFilesystemCollector(options({ fsTypesInclude: '^(ext4|overlay)$' }), host('default-exclusions'), fakeStatfs().statfs));
+      const { samples } = await collectOnce(
+        createFilesystemCollector(options({ fsTypesInclude: '^(ext4|overlay)$' }), host('default-exclusions'), fakeStatfs().statfs),
+      );
       expect(labelValues(samples, 'node_filesystem_device_error', 'mountpoint')).toEqual(['/', '/devices', '/var/lib/docker']);
     });
 
@@ -143,7 +148,7 @@ describe('filesystem collector', () => {
     });
   });
 
-  it('reports mount points under rootfs as the host sees them, and statfs\'es them under rootfs', async () => {
+  it("reports mount points under rootfs as the host sees them, and statfs'es them under rootfs", async () => {
     const fake = fakeStatfs();
     const { samples } = await collectOnce(createFilesystemCollector(options(), host('rootfs-prefix', '/host'), fake.statfs));
     expect(labelValues(samples, 'node_filesystem_device_error', 'mountpoint')).toEqual(['/', '/hostile', '/var']);
@@ -152,7 +157,7 @@ describe('filesystem collector', () => {
     expect([...fake.calls].sort()).toEqual([path.join('/host', '/'), path.join('/host', '/hostile'), path.join('/host', '/var')].sort());
   });
 
-  it('unescapes octal escapes into the mountpoint label and statfs\'es the real path', async () => {
+  it("unescapes octal escapes into the mountpoint label and statfs'es the real path", async () => {
     const fake = fakeStatfs();
     const { samples, malformed } = await collectOnce(createFilesystemCollector(options(), host('escapes', '/host'), fake.statfs));
     expect(malformed).toBe(0);
@@ -176,7 +181,7 @@ describe('filesystem collector', () => {
     expect(labelValues(samples, 'node_filesystem_size_bytes', 'mountpoint')).toEqual(['/']);
   });
 
-  it('has node_exporter\'s defaults and validates its options', () => {
+  it("has node_exporter's defaults and validates its options", () => {
     const defaults = options();
     expect(defaults.mountTimeout).toBe('2s');
     expect(defaults.mountPointsInclude).toBeUndefined();

@@ -54,7 +54,11 @@ export function createFilesystemCollector(opts: Options, ctx: Context, statfs: S
     const result = await withTimeout(call, timeoutMs);
     if (result.done) return result.value;
     stuck.add(mountPoint);
-    logFailure(ctx.logger, 'warn', ErrorCode.MOUNT_STUCK, undefined, 'statfs timed out; mount marked stuck', { collector: 'filesystem', mountpoint: mountPoint, timeoutMs });
+    logFailure(ctx.logger, 'warn', ErrorCode.MOUNT_STUCK, undefined, 'statfs timed out; mount marked stuck', {
+      collector: 'filesystem',
+      mountpoint: mountPoint,
+      timeoutMs,
+    });
     call.then(
       () => stuck.delete(mountPoint),
       () => stuck.delete(mountPoint),

@@ -6,7 +6,7 @@ import { loadavgCollector } from './loadavg.ts';
 const host = (name: string) => fixtureContext(fileURLToPath(new URL(`./testdata/${name}`, import.meta.url)));
 
 describe('loadavg collector', () => {
-  it('reports node_load1/5/15 from this host\'s /proc/loadavg', async () => {
+  it("reports node_load1/5/15 from this host's /proc/loadavg", async () => {
     const { samples, malformed } = await collectFixture(loadavgCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(samples).toHaveLength(3);

@@ -6,7 +6,7 @@ import { meminfoCollector } from './meminfo.ts';
 const host = (name: string) => fixtureContext(fileURLToPath(new URL(`./testdata/${name}`, import.meta.url)));
 
 describe('meminfo collector', () => {
-  it('reports every field of this host\'s /proc/meminfo as an unlabelled gauge', async () => {
+  it("reports every field of this host's /proc/meminfo as an unlabelled gauge", async () => {
     const { samples, malformed } = await collectFixture(meminfoCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(samples).toHaveLength(54);

@@ -16,7 +16,7 @@ describe('netdev collector', () => {
     expect(valueOf(samples, 'node_network_transmit_packets_total', { device: 'eth0' })).toBe(7480);
   });
 
-  it('maps each column to node_exporter\'s name, and keeps dots and dashes in device names', async () => {
+  it("maps each column to node_exporter's name, and keeps dots and dashes in device names", async () => {
     const { samples } = await collectFixture(netdevCollector, host('vlan-bridge'));
     const d = { device: 'eth0.100' };
     // eth0.100: 123456789 1000 1 2 3 4 5 6 987654321 2000 7 8 9 10 11 12

@@ -26,10 +26,7 @@ export const netdevCollector = {
   name: 'netdev',
   defaultEnabled: true,
   options,
-  metrics: [
-    ...RECEIVE_FIELDS.map((f, i) => spec(RX_NAMES[i]!, 'receive', f)),
-    ...TRANSMIT_FIELDS.map((f, i) => spec(TX_NAMES[i]!, 'transmit', f)),
-  ],
+  metrics: [...RECEIVE_FIELDS.map((f, i) => spec(RX_NAMES[i]!, 'receive', f)), ...TRANSMIT_FIELDS.map((f, i) => spec(TX_NAMES[i]!, 'transmit', f))],
   create(opts, ctx) {
     const file = procPath(ctx.paths, 'net', 'dev');
     const accept = nameFilter(opts.deviceInclude, opts.deviceExclude);

@@ -6,7 +6,7 @@ import { osCollector } from './os.ts';
 const host = (name: string) => fixtureContext(fileURLToPath(new URL(`./testdata/${name}`, import.meta.url)));
 
 describe('os collector', () => {
-  it('reports node_os_info and node_os_version from this host\'s /etc/os-release', async () => {
+  it("reports node_os_info and node_os_version from this host's /etc/os-release", async () => {
     const { samples, malformed } = await collectFixture(osCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(samples).toHaveLength(2);

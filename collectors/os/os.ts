@@ -26,7 +26,12 @@ export const osCollector = {
   defaultEnabled: true,
   options: z.strictObject({}),
   metrics: [
-    { name: 'node_os_info', help: 'A metric with a constant \'1\' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.', kind: 'gauge', labels: Object.keys(INFO_KEYS) },
+    {
+      name: 'node_os_info',
+      help: "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.",
+      kind: 'gauge',
+      labels: Object.keys(INFO_KEYS),
+    },
     { name: 'node_os_version', help: 'Metric containing the major.minor part of the OS version.', kind: 'gauge', labels: ['id', 'id_like', 'name'] },
   ],
   create(_options, ctx) {

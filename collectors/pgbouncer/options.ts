@@ -16,7 +16,10 @@ const target = z
     port: z.number().int().min(1).max(65535).default(PGBOUNCER_DEFAULTS.port),
     user: z.string().min(1).default(PGBOUNCER_DEFAULTS.user),
     passwordFile: z.string().min(1).optional(),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' }).optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
+      .optional(),
     sslmode: z.enum(SSL_MODES).default(PGBOUNCER_DEFAULTS.sslmode),
     sslrootcert: z.string().min(1).optional(),
     timeout: duration({ min: 10 }).default('2s'),

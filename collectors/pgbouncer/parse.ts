@@ -24,7 +24,15 @@ const num = (v: string | null | undefined): number | undefined => {
 };
 
 /** The columns of a result: from its field list (present even with no rows). */
-function pushColumns(command: string, fields: readonly string[], rows: readonly Row[], columns: readonly ColumnMetric[], labels: (r: Row) => Labels, out: Sample[], res: ParseResult): void {
+function pushColumns(
+  command: string,
+  fields: readonly string[],
+  rows: readonly Row[],
+  columns: readonly ColumnMetric[],
+  labels: (r: Row) => Labels,
+  out: Sample[],
+  res: ParseResult,
+): void {
   const have = new Set(fields);
   const known = columns.filter((c) => {
     if (have.has(c.column)) return true;

@@ -26,11 +26,54 @@ type Answer = { fields: { name: string }[]; rows: Record<string, string | null>[
 const answer = (rows: Record<string, string | null>[], fields = Object.keys(rows[0] ?? {})): Answer => ({ fields: fields.map((name) => ({ name })), rows });
 
 const ANSWERS: Record<string, Answer> = {
-  'SHOW POOLS': answer([{ database: 'app', user: 'app', cl_active: '1', cl_waiting: '2', sv_active: '1', sv_idle: '0', sv_used: '0', sv_tested: '0', sv_login: '0', maxwait: '3', maxwait_us: '0' }]),
-  'SHOW STATS': answer([{ database: 'app', total_xact_count: '5', total_query_count: '6', total_received: '1', total_sent: '2', total_xact_time: '1', total_query_time: '1', total_wait_time: '1' }]),
-  'SHOW DATABASES': answer([{ name: 'app', host: 'db', port: '5432', database: 'app', force_user: null, pool_size: '2', reserve_pool: '0', pool_mode: null, max_connections: '0', current_connections: '1', paused: '0', disabled: '0' }]),
+  'SHOW POOLS': answer([
+    {
+      database: 'app',
+      user: 'app',
+      cl_active: '1',
+      cl_waiting: '2',
+      sv_active: '1',
+      sv_idle: '0',
+      sv_used: '0',
+      sv_tested: '0',
+      sv_login: '0',
+      maxwait: '3',
+      maxwait_us: '0',
+    },
+  ]),
+  'SHOW STATS': answer([
+    {
+      database: 'app',
+      total_xact_count: '5',
+      total_query_count: '6',
+      total_received: '1',
+      total_sent: '2',
+      total_xact_time: '1',
+      total_query_time: '1',
+      total_wait_time: '1',
+    },
+  ]),
+  'SHOW DATABASES': answer([
+    {
+      name: 'app',
+      host: 'db',
+      port: '5432',
+      database: 'app',
+      force_user: null,
+      pool_size: '2',
+      reserve_pool: '0',
+      pool_mode: null,
+      max_connections: '0',
+      current_connections: '1',
+      paused: '0',
+      disabled: '0',
+    },
+  ]),
   'SHOW LISTS': answer([{ list: 'used_clients', items: '3' }]),
-  'SHOW CONFIG': answer([{ key: 'max_client_conn', value: '100' }, { key: 'max_user_connections', value: '0' }]),
+  'SHOW CONFIG': answer([
+    { key: 'max_client_conn', value: '100' },
+    { key: 'max_user_connections', value: '0' },
+  ]),
   'SHOW VERSION': answer([{ version: 'PgBouncer 1.18.0' }]),
 };
 
@@ -102,7 +145,9 @@ describe('PgBouncerTargetCollector', () => {
     const b: Sample[] = [];
     await target.collect(b);
     expect(value(b, 'vigil_pgbouncer_scrape_errors_total')).toBe(1);
-    expect(lines.filter((l) => l.msg === 'PgBouncer target down')).toEqual([expect.objectContaining({ code: ErrorCode.PGBOUNCER_TARGET_DOWN, err: 'not allowed' })]);
+    expect(lines.filter((l) => l.msg === 'PgBouncer target down')).toEqual([
+      expect.objectContaining({ code: ErrorCode.PGBOUNCER_TARGET_DOWN, err: 'not allowed' }),
+    ]);
     fake.fail = undefined;
     await target.collect([]);
     expect(sent.at(-1)).toContain('SHOW CONFIG'); // reconnected: settings read again
@@ -119,7 +164,14 @@ describe('PgBouncerTargetCollector', () => {
 
 describe('pgbouncer options', () => {
   it('defaults like postgres targets, admin console port 6432 and user pgbouncer; passwordFile and passwordEnv exclusive; names unique', () => {
-    expect(pgbouncerOptions.parse({ targets: [{ name: 'a' }] }).targets[0]).toEqual({ name: 'a', host: 'localhost', port: 6432, user: 'pgbouncer', sslmode: 'prefer', timeout: '2s' });
+    expect(pgbouncerOptions.parse({ targets: [{ name: 'a' }] }).targets[0]).toEqual({
+      name: 'a',
+      host: 'localhost',
+      port: 6432,
+      user: 'pgbouncer',
+      sslmode: 'prefer',
+      timeout: '2s',
+    });
     expect(pgbouncerOptions.safeParse({ targets: [{ name: 'a', passwordFile: '/f', passwordEnv: 'X' }] }).success).toBe(false);
     expect(pgbouncerOptions.safeParse({ targets: [{ name: 'a' }, { name: 'a' }] }).success).toBe(false);
     expect(pgbouncerOptions.safeParse({ targets: [{ name: 'a', database: 'x' }] }).success).toBe(false); // always the admin console

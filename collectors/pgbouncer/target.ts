@@ -77,7 +77,15 @@ export class PgBouncerTargetCollector {
       const key = res.missing.join(',');
       if (key !== this.lastMissing) {
         this.lastMissing = key;
-        if (key !== '') logFailure(this.logger, 'warn', ErrorCode.PGBOUNCER_COLUMNS_MISSING, undefined, 'PgBouncer answered without columns Vigil reads; those series are left out', { missing: res.missing });
+        if (key !== '')
+          logFailure(
+            this.logger,
+            'warn',
+            ErrorCode.PGBOUNCER_COLUMNS_MISSING,
+            undefined,
+            'PgBouncer answered without columns Vigil reads; those series are left out',
+            { missing: res.missing },
+          );
       }
       up = 1;
       this.transition('up');

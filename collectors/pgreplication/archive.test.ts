@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../core/samples.ts';
 import { type ArchiveRow, archiveSamples, archivingActive } from './archive.ts';
 
-const ROW: ArchiveRow = { archive_mode: 'on', archived_count: 10, failed_count: 2, last_archived_age: 30, last_failed_age: 90, failing: false, ready_files: 0, timeline: 1, start_time: 1_700_000_000 };
+const ROW: ArchiveRow = {
+  archive_mode: 'on',
+  archived_count: 10,
+  failed_count: 2,
+  last_archived_age: 30,
+  last_failed_age: 90,
+  failing: false,
+  ready_files: 0,
+  timeline: 1,
+  start_time: 1_700_000_000,
+};
 const L = { target: 't' };
 const get = (out: Sample[], name: string) => out.find((s) => s.name === name);
 
@@ -34,6 +44,12 @@ describe('archiveSamples', () => {
     archiveSamples({ ...ROW, archived_count: 0, failed_count: 0, last_archived_age: null, last_failed_age: null, ready_files: null }, true, 900, L, out);
     expect(get(out, 'vigil_pg_archiving_enabled')!.value).toBe(0);
     expect(get(out, 'vigil_pg_is_primary')!.value).toBe(0);
-    for (const n of ['vigil_pg_archive_rpo_seconds', 'pg_stat_archiver_last_archive_age', 'vigil_pg_archive_last_failed_age_seconds', 'vigil_pg_archive_ready_files']) expect(get(out, n), n).toBeUndefined();
+    for (const n of [
+      'vigil_pg_archive_rpo_seconds',
+      'pg_stat_archiver_last_archive_age',
+      'vigil_pg_archive_last_failed_age_seconds',
+      'vigil_pg_archive_ready_files',
+    ])
+      expect(get(out, n), n).toBeUndefined();
   });
 });

@@ -80,7 +80,11 @@ function wrongKind(err: unknown, spec: ConnectionSpec): TargetError | undefined 
     return new TargetError('this is a PgBouncer, not a PostgreSQL server: configure it under pgbouncer.targets', false, ErrorCode.TARGET_KIND_MISMATCH);
   }
   if (spec.pgbouncer === true && ((err as { code?: unknown }).code === '3D000' || (err as { code?: unknown }).code === '42704')) {
-    return new TargetError('this is a PostgreSQL server, not a PgBouncer admin console: configure it under postgres.targets', false, ErrorCode.TARGET_KIND_MISMATCH);
+    return new TargetError(
+      'this is a PostgreSQL server, not a PgBouncer admin console: configure it under postgres.targets',
+      false,
+      ErrorCode.TARGET_KIND_MISMATCH,
+    );
   }
   return undefined;
 }

@@ -32,7 +32,18 @@ describe('postgres config', () => {
   it('fills connection defaults for a target without a dsn', async () => {
     const r = await load('postgres:\n  targets:\n    - name: main\n      passwordFile: /run/secrets/pg\n      expectedReplicas: 2\n');
     expect(r.ok && r.config.postgres.targets).toEqual([
-      { name: 'main', host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', sslmode: 'prefer', passwordFile: '/run/secrets/pg', expectedReplicas: 2, timeout: '2s', rpo: '15m' },
+      {
+        name: 'main',
+        host: 'localhost',
+        port: 5432,
+        database: 'postgres',
+        user: 'postgres',
+        sslmode: 'prefer',
+        passwordFile: '/run/secrets/pg',
+        expectedReplicas: 2,
+        timeout: '2s',
+        rpo: '15m',
+      },
     ]);
   });
 
@@ -70,7 +81,9 @@ describe('postgres config', () => {
   });
 
   it('rejects a dsn together with the keys it already says, and a dsn that does not parse, without echoing it', async () => {
-    const r = await load('postgres:\n  targets:\n    - name: a\n      dsn: "postgresql://u:topsecret@h:99999/d"\n    - name: b\n      dsn: "postgresql://u@h/d"\n      host: other\n');
+    const r = await load(
+      'postgres:\n  targets:\n    - name: a\n      dsn: "postgresql://u:topsecret@h:99999/d"\n    - name: b\n      dsn: "postgresql://u@h/d"\n      host: other\n',
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.map((e) => e.where).sort()).toEqual(['postgres.targets[0].dsn', 'postgres.targets[1].host']);
@@ -110,7 +123,15 @@ describe('DSN', () => {
 
   it('merges a dsn with an env or file password: explicit ones win', () => {
     const base = { name: 't', timeout: '2s', rpo: '15m', dsn: 'postgresql://mon:fromdsn@db1/app' };
-    expect(connectionSpec(base)).toMatchObject({ host: 'db1', port: 5432, database: 'app', user: 'mon', password: 'fromdsn', sslmode: 'prefer', timeoutMs: 2000 });
+    expect(connectionSpec(base)).toMatchObject({
+      host: 'db1',
+      port: 5432,
+      database: 'app',
+      user: 'mon',
+      password: 'fromdsn',
+      sslmode: 'prefer',
+      timeoutMs: 2000,
+    });
     expect(connectionSpec({ ...base, password: 'fromenv' }).password).toBe('fromenv');
   });
 });

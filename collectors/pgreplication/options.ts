@@ -19,7 +19,10 @@ const target = z
     database: z.string().min(1).optional(),
     user: z.string().min(1).optional(),
     passwordFile: z.string().min(1).optional(),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' }).optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' })
+      .optional(),
     sslmode: z.enum(SSL_MODES).optional(),
     sslrootcert: z.string().min(1).optional(),
     expectedReplicas: z.number().int().min(0).optional(),
@@ -39,7 +42,18 @@ const target = z
     }
   })
   // Without a DSN the connection keys get their defaults, so the effective config shows them.
-  .transform((t) => (t.dsn !== undefined ? t : { ...t, host: t.host ?? DEFAULTS.host, port: t.port ?? DEFAULTS.port, database: t.database ?? DEFAULTS.database, user: t.user ?? DEFAULTS.user, sslmode: t.sslmode ?? DEFAULTS.sslmode }));
+  .transform((t) =>
+    t.dsn !== undefined
+      ? t
+      : {
+          ...t,
+          host: t.host ?? DEFAULTS.host,
+          port: t.port ?? DEFAULTS.port,
+          database: t.database ?? DEFAULTS.database,
+          user: t.user ?? DEFAULTS.user,
+          sslmode: t.sslmode ?? DEFAULTS.sslmode,
+        },
+  );
 
 export const postgresOptions = targetList(target);
 

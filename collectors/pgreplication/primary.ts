@@ -106,7 +106,13 @@ const bytes = (v: number | null): number | undefined => (v === null ? undefined 
  * clears the columns then): reported as 0. Returns how many standby rows were skipped because their
  * label set repeated another's (two standbys with the same name and address and no slot).
  */
-export function primarySamples(standbys: readonly StandbyRow[], slots: readonly SlotRow[], labels: LabelCache, expected: number | undefined, out: Sample[]): number {
+export function primarySamples(
+  standbys: readonly StandbyRow[],
+  slots: readonly SlotRow[],
+  labels: LabelCache,
+  expected: number | undefined,
+  out: Sample[],
+): number {
   let duplicates = 0;
   const seen = new Set<Labels>();
   for (const r of standbys) {

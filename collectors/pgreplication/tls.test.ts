@@ -36,7 +36,9 @@ describe('sslOption: libpq sslmode meanings', () => {
   });
 
   it('names the sslrootcert it cannot read', async () => {
-    await expect(sslOption({ sslmode: 'verify-full', sslrootcert: path.join(dir, 'missing.pem') })).rejects.toThrow(/cannot read sslrootcert .*missing\.pem: ENOENT/);
+    await expect(sslOption({ sslmode: 'verify-full', sslrootcert: path.join(dir, 'missing.pem') })).rejects.toThrow(
+      /cannot read sslrootcert .*missing\.pem: ENOENT/,
+    );
   });
 });
 
@@ -44,14 +46,24 @@ describe('tlsFailureReason', () => {
   const err = (code: string, message: string) => Object.assign(new Error(message), { code });
   const spec = { sslmode: 'verify-full' as const, sslrootcert: '/etc/vigil/ca.pem', host: 'db1' };
 
-  it('tells an untrusted chain with the CA file, without Node\'s system-store advice', () => {
-    const r = tlsFailureReason(err('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), spec);
-    expect(r).toBe('TLS (sslmode=verify-full): the server certificate is not signed by the CA in sslrootcert /etc/vigil/ca.pem: unable to verify the first certificate');
+  it("tells an untrusted chain with the CA file, without Node's system-store advice", () => {
+    const r = tlsFailureReason(
+      err(
+        'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        'unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca',
+      ),
+      spec,
+    );
+    expect(r).toBe(
+      'TLS (sslmode=verify-full): the server certificate is not signed by the CA in sslrootcert /etc/vigil/ca.pem: unable to verify the first certificate',
+    );
     expect(tlsFailureReason(err('SELF_SIGNED_CERT_IN_CHAIN', 'x'), { ...spec, sslrootcert: undefined })).toMatch(/system CAs \(no sslrootcert given\)/);
   });
 
   it('tells a name mismatch with the host', () => {
-    expect(tlsFailureReason(err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), spec)).toMatch(/not valid for host db1: Hostname/);
+    expect(tlsFailureReason(err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), spec)).toMatch(
+      /not valid for host db1: Hostname/,
+    );
   });
 
   it('leaves other errors to the caller', () => {

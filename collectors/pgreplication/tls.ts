@@ -61,6 +61,7 @@ export function tlsFailureReason(err: unknown, spec: TlsSpec & { readonly host: 
   const trust = spec.sslrootcert !== undefined ? `the CA in sslrootcert ${spec.sslrootcert}` : 'the system CAs (no sslrootcert given)';
   if (UNTRUSTED.has(code)) return `TLS (sslmode=${spec.sslmode}): the server certificate is not signed by ${trust}: ${detail}`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `TLS (sslmode=${spec.sslmode}): the server certificate is not valid for host ${spec.host}: ${detail}`;
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `TLS (sslmode=${spec.sslmode}): the server certificate is outside its validity period: ${detail}`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `TLS (sslmode=${spec.sslmode}): the server certificate is outside its validity period: ${detail}`;
   return undefined;
 }

@@ -62,7 +62,15 @@ const standby = (over: Partial<StandbyRow>): StandbyRow => ({
   replay_bytes: 300,
   ...over,
 });
-const slot = (over: Partial<SlotRow>): SlotRow => ({ slot_name: 'replica1', slot_type: 'physical', active: true, wal_status: 'reserved', safe_wal_size: null, retained_bytes: 300, ...over });
+const slot = (over: Partial<SlotRow>): SlotRow => ({
+  slot_name: 'replica1',
+  slot_type: 'physical',
+  active: true,
+  wal_status: 'reserved',
+  safe_wal_size: null,
+  retained_bytes: 300,
+  ...over,
+});
 
 describe('primary view', () => {
   it('reports per-standby lags, counts, and slots with a wal_status state set', () => {

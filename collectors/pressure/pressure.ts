@@ -19,10 +19,25 @@ export const pressureCollector = {
   options: z.strictObject({}),
   metrics: [
     { name: 'node_pressure_cpu_waiting_seconds_total', help: 'Total time in seconds that processes have waited for CPU time', kind: 'counter', labels: [] },
-    { name: 'node_pressure_io_waiting_seconds_total', help: 'Total time in seconds that processes have waited due to IO congestion', kind: 'counter', labels: [] },
-    { name: 'node_pressure_io_stalled_seconds_total', help: 'Total time in seconds no process could make progress due to IO congestion', kind: 'counter', labels: [] },
+    {
+      name: 'node_pressure_io_waiting_seconds_total',
+      help: 'Total time in seconds that processes have waited due to IO congestion',
+      kind: 'counter',
+      labels: [],
+    },
+    {
+      name: 'node_pressure_io_stalled_seconds_total',
+      help: 'Total time in seconds no process could make progress due to IO congestion',
+      kind: 'counter',
+      labels: [],
+    },
     { name: 'node_pressure_memory_waiting_seconds_total', help: 'Total time in seconds that processes have waited for memory', kind: 'counter', labels: [] },
-    { name: 'node_pressure_memory_stalled_seconds_total', help: 'Total time in seconds no process could make progress due to memory congestion', kind: 'counter', labels: [] },
+    {
+      name: 'node_pressure_memory_stalled_seconds_total',
+      help: 'Total time in seconds no process could make progress due to memory congestion',
+      kind: 'counter',
+      labels: [],
+    },
   ],
   create(_options, ctx) {
     const files = RESOURCES.map((r) => procPath(ctx.paths, 'pressure', r.resource));

@@ -5,7 +5,7 @@ import { parseDiskstats, parseUdevProperties } from './diskstats.ts';
 const fixture = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
 describe('parseDiskstats', () => {
-  it('parses this host\'s /proc/diskstats (17 counters per device)', () => {
+  it("parses this host's /proc/diskstats (17 counters per device)", () => {
     const stats = parseDiskstats(fixture('diskstats.this-host'));
     expect(stats.malformed).toBe(0);
     expect(stats.disks.map((d) => d.device)).toEqual(['loop0', 'loop1', 'loop2', 'loop3', 'loop4', 'loop5', 'loop6', 'loop7', 'vda', 'zram0']);

@@ -5,7 +5,7 @@ import { parseLoadavg } from './loadavg.ts';
 const fixture = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
 describe('parseLoadavg', () => {
-  it('parses this host\'s /proc/loadavg', () => {
+  it("parses this host's /proc/loadavg", () => {
     expect(parseLoadavg(fixture('loadavg.this-host'))).toEqual([0.1, 0.09, 0.09]);
   });
 

@@ -6,7 +6,7 @@ const fixture = (name: string): string => readFileSync(new URL(`./testdata/${nam
 const asMap = (text: string): Map<string, number> => new Map(parseMeminfo(text).fields.map((f) => [f.name, f.value]));
 
 describe('parseMeminfo', () => {
-  it('parses every line of this host\'s /proc/meminfo under node_exporter\'s names', () => {
+  it("parses every line of this host's /proc/meminfo under node_exporter's names", () => {
     const text = fixture('meminfo.this-host');
     const info = parseMeminfo(text);
     expect(info.malformed).toBe(0);

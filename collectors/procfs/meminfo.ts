@@ -23,11 +23,7 @@ export function parseMeminfo(text: string): Meminfo {
     // node_exporter: "Active(anon)" → "Active_anon"
     const field = m[1]!.replace('(', '_').replace(')', '');
     const raw = Number(m[2]);
-    out.fields.push(
-      m[3] === 'kB'
-        ? { name: `node_memory_${field}_bytes`, value: raw * 1024 }
-        : { name: `node_memory_${field}`, value: raw },
-    );
+    out.fields.push(m[3] === 'kB' ? { name: `node_memory_${field}_bytes`, value: raw * 1024 } : { name: `node_memory_${field}`, value: raw });
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { parseMounts, unescapeMountField } from './mounts.ts';
 const fixture = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
 describe('parseMounts', () => {
-  it('parses this host\'s /proc/1/mounts', () => {
+  it("parses this host's /proc/1/mounts", () => {
     const table = parseMounts(fixture('mounts.this-host'));
     expect(table.malformed).toBe(0);
     expect(table.mounts).toHaveLength(20);

@@ -13,8 +13,7 @@ export interface MountTable {
   malformed: number;
 }
 
-export const unescapeMountField = (s: string): string =>
-  s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+export const unescapeMountField = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 
 export function parseMounts(text: string): MountTable {
   const out: MountTable = { mounts: [], malformed: 0 };

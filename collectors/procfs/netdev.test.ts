@@ -5,7 +5,7 @@ import { parseNetDev } from './netdev.ts';
 const fixture = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
 describe('parseNetDev', () => {
-  it('parses this host\'s /proc/net/dev, skipping the two header lines', () => {
+  it("parses this host's /proc/net/dev, skipping the two header lines", () => {
     const dev = parseNetDev(fixture('netdev.this-host'));
     expect(dev.malformed).toBe(0);
     expect(dev.interfaces.map((i) => i.device)).toEqual(['lo', 'ifb0', 'ifb1', 'eth0']);

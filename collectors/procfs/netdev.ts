@@ -25,7 +25,11 @@ export function parseNetDev(text: string): NetDev {
       continue;
     }
     const device = line.slice(0, colon).trim();
-    const nums = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const nums = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (device === '' || nums.length !== 16 || nums.some((n) => !Number.isFinite(n))) {
       out.malformed++;
       continue;

@@ -5,7 +5,7 @@ import { osVersionNumber, parseOsRelease } from './os-release.ts';
 const fixture = (name: string): string => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
 describe('parseOsRelease', () => {
-  it('parses this host\'s /etc/os-release', () => {
+  it("parses this host's /etc/os-release", () => {
     const rel = parseOsRelease(fixture('os-release.this-host'));
     expect(rel.ID).toBe('debian');
     expect(rel.VERSION_ID).toBe('12');

@@ -6,7 +6,7 @@ const fixture = (name: string): string => readFileSync(new URL(`./testdata/${nam
 const mode = (m: (typeof CPU_MODES)[number]): number => CPU_MODES.indexOf(m);
 
 describe('parseProcStat', () => {
-  it('parses this host\'s /proc/stat: per-CPU seconds (ticks / USER_HZ) and the global counters', () => {
+  it("parses this host's /proc/stat: per-CPU seconds (ticks / USER_HZ) and the global counters", () => {
     const stat = parseProcStat(fixture('stat.this-host'));
     expect(stat.malformed).toBe(0);
     // The aggregate "cpu " line is not a CPU.

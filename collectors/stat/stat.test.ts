@@ -6,7 +6,7 @@ import { statCollector } from './stat.ts';
 const host = (name: string) => fixtureContext(fileURLToPath(new URL(`./testdata/${name}`, import.meta.url)));
 
 describe('stat collector', () => {
-  it('reports the kernel\'s global counters from this host\'s /proc/stat', async () => {
+  it("reports the kernel's global counters from this host's /proc/stat", async () => {
     const { samples, malformed } = await collectFixture(statCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(valueOf(samples, 'node_boot_time_seconds')).toBe(1795426952);

@@ -16,7 +16,7 @@ describe('time collector', () => {
     expect(valueOf(samples, 'node_time_seconds')).toBe(FIXED_NOW / 1000);
   });
 
-  it('reports this host\'s clock sources', async () => {
+  it("reports this host's clock sources", async () => {
     const { samples } = await collectFixture(timeCollector, host('this-host'));
     expect(samples.filter((s) => s.name === 'node_time_clocksource_available_info').map((s) => s.labels)).toEqual([
       { clocksource: 'tsc', device: '0' },

@@ -25,8 +25,18 @@ export const timeCollector = {
   metrics: [
     { name: 'node_time_seconds', help: 'System time in seconds since epoch (1970).', kind: 'gauge', labels: [] },
     { name: 'node_time_zone_offset_seconds', help: 'System time zone offset in seconds.', kind: 'gauge', labels: ['time_zone'] },
-    { name: 'node_time_clocksource_available_info', help: "Available clocksources read from '/sys/devices/system/clocksource'.", kind: 'gauge', labels: ['clocksource', 'device'] },
-    { name: 'node_time_clocksource_current_info', help: "Current clocksource read from '/sys/devices/system/clocksource'.", kind: 'gauge', labels: ['clocksource', 'device'] },
+    {
+      name: 'node_time_clocksource_available_info',
+      help: "Available clocksources read from '/sys/devices/system/clocksource'.",
+      kind: 'gauge',
+      labels: ['clocksource', 'device'],
+    },
+    {
+      name: 'node_time_clocksource_current_info',
+      help: "Current clocksource read from '/sys/devices/system/clocksource'.",
+      kind: 'gauge',
+      labels: ['clocksource', 'device'],
+    },
   ],
   create(_options, ctx) {
     const dir = sysPath(ctx.paths, 'devices', 'system', 'clocksource', 'clocksource0');
@@ -41,10 +51,7 @@ export const timeCollector = {
         out.push(gauge('node_time_seconds', NO_LABELS, now / 1000));
         const tz = timeZone(now, format);
         out.push(gauge('node_time_zone_offset_seconds', { time_zone: tz.name }, tz.offsetSeconds));
-        const [available, current] = await Promise.all([
-          readOptional(`${dir}/available_clocksource`),
-          readOptional(`${dir}/current_clocksource`),
-        ]);
+        const [available, current] = await Promise.all([readOptional(`${dir}/available_clocksource`), readOptional(`${dir}/current_clocksource`)]);
         for (const cs of available?.trim().split(/\s+/).filter(Boolean) ?? []) {
           out.push(gauge('node_time_clocksource_available_info', { clocksource: cs, device: '0' }, 1));
         }

@@ -7,7 +7,7 @@ import { unameCollector } from './uname.ts';
 const host = (name: string) => fixtureContext(fileURLToPath(new URL(`./testdata/${name}`, import.meta.url)));
 
 describe('uname collector', () => {
-  it('reports node_uname_info from this host\'s /proc/sys/kernel, values trimmed', async () => {
+  it("reports node_uname_info from this host's /proc/sys/kernel, values trimmed", async () => {
     const { samples, malformed } = await collectFixture(unameCollector, host('this-host'));
     expect(malformed).toBe(0);
     expect(samples).toHaveLength(1);

@@ -148,7 +148,10 @@ describe('vigil detect', () => {
     await stage.start(ctx.signal);
     const online: string[] = [];
     for (let i = 0; i < values.length; i++) {
-      const out = await stage.score({ timestamp: i * 10_000, samples: [gauge('node_load1', {}, values[i]!), counter('node_cpu_seconds_total', { cpu: '0', mode: 'idle' }, i)] });
+      const out = await stage.score({
+        timestamp: i * 10_000,
+        samples: [gauge('node_load1', {}, values[i]!), counter('node_cpu_seconds_total', { cpu: '0', mode: 'idle' }, i)],
+      });
       const a = out.anomalies.find((x) => x.metric === 'node_load1');
       online.push(a === undefined ? '0' : a.score === 0 ? '0' : a.score.toFixed(6));
     }

@@ -19,7 +19,8 @@ import { progressBar } from './progress.ts';
 
 const EXIT_INVALID = 2;
 
-const isUserError = (e: unknown): e is Error & UserError => e instanceof Error && typeof (e as Partial<UserError>).code === 'string' && typeof (e as Partial<UserError>).where === 'string';
+const isUserError = (e: unknown): e is Error & UserError =>
+  e instanceof Error && typeof (e as Partial<UserError>).code === 'string' && typeof (e as Partial<UserError>).where === 'string';
 
 /** Where the scores of `source`'s series go: the same relative path, or a folder of one file per series. */
 export function outputPaths(outDir: string, source: SeriesSource): string[] {
@@ -83,7 +84,10 @@ export async function detectCommand(opts: Record<string, string>): Promise<numbe
   }
   const config = detectorOptions.parse({});
   const { warmup } = config;
-  const bar = progressBar(files.reduce((a, f) => a + f.size, 0), 'bytes');
+  const bar = progressBar(
+    files.reduce((a, f) => a + f.size, 0),
+    'bytes',
+  );
   const failures: string[] = [];
   let points = 0;
   const t0 = performance.now();
@@ -110,6 +114,8 @@ export async function detectCommand(opts: Record<string, string>): Promise<numbe
   }
   for (const f of failures) process.stderr.write(f + '\n');
   const secs = (performance.now() - t0) / 1000;
-  process.stderr.write(`scored ${points} points in ${files.length - failures.length} of ${files.length} file(s) in ${secs.toFixed(1)} s (${Math.round(points / Math.max(secs, 1e-9))} points/s); warm-up rows (first window + ${warmup} calibration points) score 0\n`);
+  process.stderr.write(
+    `scored ${points} points in ${files.length - failures.length} of ${files.length} file(s) in ${secs.toFixed(1)} s (${Math.round(points / Math.max(secs, 1e-9))} points/s); warm-up rows (first window + ${warmup} calibration points) score 0\n`,
+  );
   return failures.length > 0 ? EXIT_INVALID : 0;
 }

@@ -46,7 +46,9 @@ describe('vigil eval', () => {
     mkdirSync(input);
     const v = withSpikes(500, [300, 420]);
     // Window 295..305 holds the spike at 300; the spike at 420 is outside every window.
-    const rows = v.map((x, i) => `2026-01-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${x},${i >= 295 && i <= 305 ? 1 : 0}`);
+    const rows = v.map(
+      (x, i) => `2026-01-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${x},${i >= 295 && i <= 305 ? 1 : 0}`,
+    );
     writeFileSync(path.join(input, 's.csv'), ['TimeStamp,Value,Label', ...rows].join('\n'));
     const r = await run({ input, labels: input, model });
     expect(r.code).toBe(0);

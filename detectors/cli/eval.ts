@@ -23,7 +23,8 @@ import { progressBar } from './progress.ts';
 
 const EXIT_INVALID = 2;
 
-const isUserError = (e: unknown): e is Error & UserError => e instanceof Error && typeof (e as Partial<UserError>).code === 'string' && typeof (e as Partial<UserError>).where === 'string';
+const isUserError = (e: unknown): e is Error & UserError =>
+  e instanceof Error && typeof (e as Partial<UserError>).code === 'string' && typeof (e as Partial<UserError>).where === 'string';
 
 /** Embedded labels when --labels is the input itself or a directory; otherwise a labels file. */
 async function labelSource(labels: string, input: string): Promise<LabelSource> {
@@ -42,7 +43,18 @@ export function tableLines(rows: ReadonlyArray<{ name: string; counts: EventCoun
   const head = ['series', 'window score', 'windows', 'found', 'false events', 'precision', 'recall', 'F1', 'PA-F1 (inflated)', 'mean TTD (rows)'];
   const body = rows.map(({ name, counts: c, tally }) => {
     const f = figuresOf(c);
-    return [name, tally === undefined ? '–' : num(normalisedScore(tally), 1), String(c.windows), String(c.found), String(c.falseEvents), num(f.precision), num(f.recall), num(f.f1), num(f.paF1), num(f.meanTimeToDetect, 1)];
+    return [
+      name,
+      tally === undefined ? '–' : num(normalisedScore(tally), 1),
+      String(c.windows),
+      String(c.found),
+      String(c.falseEvents),
+      num(f.precision),
+      num(f.recall),
+      num(f.f1),
+      num(f.paF1),
+      num(f.meanTimeToDetect, 1),
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -76,7 +88,10 @@ export async function evalCommand(opts: Record<string, string>): Promise<number>
   const charts: string[] = [];
   const chartRows: ReportRow[] = [];
   const failures: string[] = [];
-  const bar = progressBar(files.reduce((a, f) => a + f.size, 0), 'bytes');
+  const bar = progressBar(
+    files.reduce((a, f) => a + f.size, 0),
+    'bytes',
+  );
   try {
     for (const f of files) {
       try {
@@ -117,7 +132,9 @@ export async function evalCommand(opts: Record<string, string>): Promise<number>
     ...(groups.size > 1 || !groups.has('.') ? [...groups].map(([g, counts]) => ({ name: `[${g}]`, counts, tally: tallies.get(g) })) : []),
     { name: '[overall]', counts: overall, tally: overallTally },
   ];
-  process.stdout.write(`model ${predictor.info.name} ${predictor.info.version} (sha256 ${predictor.info.sha256.slice(0, 12)}…), threshold ${threshold}, refractory ${alarm.refractory} rows\n`);
+  process.stdout.write(
+    `model ${predictor.info.name} ${predictor.info.version} (sha256 ${predictor.info.sha256.slice(0, 12)}…), threshold ${threshold}, refractory ${alarm.refractory} rows\n`,
+  );
   process.stdout.write(tableLines(rows).join('\n') + '\n');
   // The best single threshold over the whole input (the event logic is replayed: no new scoring run).
   let best = { threshold, score: normalisedScore(overallTally) };
@@ -127,8 +144,12 @@ export async function evalCommand(opts: Record<string, string>): Promise<number>
     const sc = normalisedScore(sum);
     if (sc > best.score) best = { threshold: t, score: sc };
   }
-  process.stdout.write(`Windowed early-detection score (0 = flags nothing, 100 = perfect): ${num(normalisedScore(overallTally), 1)} at threshold ${threshold}; best single threshold ${best.threshold}: ${num(best.score, 1)}.\n`);
-  process.stdout.write('A detection is an alarm start (a machine alarms when series agree, see docs/detector.md); consecutive detections outside labelled windows are separate false events. PA-F1 is point-adjusted (inflated; for comparison only).\n');
+  process.stdout.write(
+    `Windowed early-detection score (0 = flags nothing, 100 = perfect): ${num(normalisedScore(overallTally), 1)} at threshold ${threshold}; best single threshold ${best.threshold}: ${num(best.score, 1)}.\n`,
+  );
+  process.stdout.write(
+    'A detection is an alarm start (a machine alarms when series agree, see docs/detector.md); consecutive detections outside labelled windows are separate false events. PA-F1 is point-adjusted (inflated; for comparison only).\n',
+  );
   if (opts.report !== undefined) {
     await mkdir(opts.report, { recursive: true });
     const html = reportHtml(`vigil eval: ${input}`, [...chartRows, { name: 'overall', figures: figuresOf(overall), windows: overall.windows }], []);

@@ -12,7 +12,8 @@ import { runTraining } from '../lstm/training-run.ts';
 function positiveInt(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (flag === '--seed' ? 0 : 1)) throw new Error(`${flag} must be a ${flag === '--seed' ? 'non-negative' : 'positive'} integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < (flag === '--seed' ? 0 : 1))
+    throw new Error(`${flag} must be a ${flag === '--seed' ? 'non-negative' : 'positive'} integer, got "${value}"`);
   return n;
 }
 
@@ -32,7 +33,14 @@ export async function trainCommand(opts: Record<string, string>): Promise<number
   const out = opts.out ?? '';
   const started = performance.now();
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'training |{bar}| {percentage}% | batch {value}/{total} | loss {loss} | ETA {eta_formatted}', etaBuffer: 200, fps: 5, noTTYOutput: true, notTTYSchedule: 10_000 },
+    {
+      stream: process.stderr,
+      format: 'training |{bar}| {percentage}% | batch {value}/{total} | loss {loss} | ETA {eta_formatted}',
+      etaBuffer: 200,
+      fps: 5,
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
+    },
     cliProgress.Presets.shades_classic,
   );
   let barStarted = false;

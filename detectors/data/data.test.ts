@@ -49,7 +49,9 @@ describe('npy / npz', () => {
     const ok = npyBytes('<f4', [4], new Uint8Array(16));
     expect(() => parseNpy('t.npy', ok.subarray(0, ok.length - 4))).toThrow(expect.objectContaining({ code: ErrorCode.TRAIN_DATA_INVALID }));
     expect(() => parseNpy('t.npy', npyBytes('<c8', [1], new Uint8Array(8)))).toThrow(expect.objectContaining({ code: ErrorCode.TRAIN_DATA_INVALID }));
-    expect(() => readNpz('z.npz', Uint8Array.from([1, 2, 3]), ['train'])).toThrow(expect.objectContaining({ code: ErrorCode.TRAIN_DATA_INVALID, where: 'z.npz' }));
+    expect(() => readNpz('z.npz', Uint8Array.from([1, 2, 3]), ['train'])).toThrow(
+      expect.objectContaining({ code: ErrorCode.TRAIN_DATA_INVALID, where: 'z.npz' }),
+    );
   });
 
   describe.skipIf(!existsSync(TUNING))('on the tuning data (needs /work/shared/data/tuning)', () => {

@@ -90,7 +90,16 @@ export class RollingZScore implements BatchScorer<BaselineState> {
       s.head = (s.head + 1) % W;
       if (s.filled < W) s.filled++;
     }
-    return { scores: this.scores, warm: this.warm, errors: this.errors, raw: this.raw, level: this.level, rank: this.scores, anomaly: this.anomaly, started: this.started };
+    return {
+      scores: this.scores,
+      warm: this.warm,
+      errors: this.errors,
+      raw: this.raw,
+      level: this.level,
+      rank: this.scores,
+      anomaly: this.anomaly,
+      started: this.started,
+    };
   }
 }
 

@@ -24,7 +24,13 @@ export interface RowExtras {
   readonly warm: Uint8Array;
 }
 
-export const newExtras = (dims: number): RowExtras => ({ raw: new Float64Array(dims), anomaly: new Uint8Array(dims), level: new Float64Array(dims), rank: new Float64Array(dims), warm: new Uint8Array(dims) });
+export const newExtras = (dims: number): RowExtras => ({
+  raw: new Float64Array(dims),
+  anomaly: new Uint8Array(dims),
+  level: new Float64Array(dims),
+  rank: new Float64Array(dims),
+  warm: new Uint8Array(dims),
+});
 
 /** Copies series k..k+dims of a step result into a row's outputs (0 where there is no score). */
 export function fillRow(r: StepResult, k: number, dims: number, scores: Float64Array, x: RowExtras): void {
@@ -44,7 +50,11 @@ export function fillRow(r: StepResult, k: number, dims: number, scores: Float64A
  * series: the final score, or 0 for rows in warm-up and gaps (no score exists for those).
  * Returns the number of rows.
  */
-export async function scoreSource<S>(source: SeriesSource, scorer: BatchScorer<S>, onRow: (row: Row, scores: Float64Array, extras: RowExtras) => Promise<void> | undefined | void): Promise<number> {
+export async function scoreSource<S>(
+  source: SeriesSource,
+  scorer: BatchScorer<S>,
+  onRow: (row: Row, scores: Float64Array, extras: RowExtras) => Promise<void> | undefined | void,
+): Promise<number> {
   const dims = source.columns.length;
   const states = Array.from({ length: dims }, () => scorer.newState());
   const out = new Float64Array(dims);

@@ -22,7 +22,12 @@ export interface EvaluatedFile {
 /** The labels of a scored file, or an error when the data has none and no labels file names it. */
 function labelsOf(file: ScoredFile, source: LabelSource): Uint8Array {
   if (source.kind === 'file') return rowLabels(file.timestamps, source.windows.get(file.rel) ?? []);
-  if (file.labels === undefined) throw new InputError(ErrorCode.LABELS_INVALID, file.rel, 'this file has no labels (no label column, test_label array or test_label/ file); pass a labels file');
+  if (file.labels === undefined)
+    throw new InputError(
+      ErrorCode.LABELS_INVALID,
+      file.rel,
+      'this file has no labels (no label column, test_label array or test_label/ file); pass a labels file',
+    );
   return file.labels;
 }
 

@@ -44,7 +44,8 @@ export async function readLabelsFile(file: string): Promise<Map<string, Labelled
     const [name, s, e] = cells as [string, string, string];
     const start = timeValue(s);
     const end = timeValue(e);
-    if (Number.isNaN(start) || Number.isNaN(end)) throw new InputError(ErrorCode.LABELS_INVALID, `${file}:${i + 1}`, `start "${s}" or end "${e}" is not a date or a number`);
+    if (Number.isNaN(start) || Number.isNaN(end))
+      throw new InputError(ErrorCode.LABELS_INVALID, `${file}:${i + 1}`, `start "${s}" or end "${e}" is not a date or a number`);
     if (end < start) throw new InputError(ErrorCode.LABELS_INVALID, `${file}:${i + 1}`, 'end is before start');
     const list = out.get(name) ?? [];
     list.push({ start, end });

@@ -39,7 +39,15 @@ export async function scoreInLanes<S>(files: readonly SeriesFile[], scorer: Batc
       try {
         source = await h.open(file);
         const dims = source.columns.length;
-        lanes.push({ source, rows: source.rows()[Symbol.asyncIterator](), states: Array.from({ length: dims }, () => scorer.newState()), scores: new Float64Array(dims), extras: newExtras(dims), count: 0, current: undefined });
+        lanes.push({
+          source,
+          rows: source.rows()[Symbol.asyncIterator](),
+          states: Array.from({ length: dims }, () => scorer.newState()),
+          scores: new Float64Array(dims),
+          extras: newExtras(dims),
+          count: 0,
+          current: undefined,
+        });
       } catch (e) {
         await h.failed(file, e, source);
       }

@@ -3,4 +3,5 @@ import { loadOnnxPredictor } from '../lstm/onnx-predictor.ts';
 import type { Predictor } from '../predictor.ts';
 import { defaultModelPath } from '../scoring/model-path.ts';
 
-export const loadCliModel = (model: string | undefined): Promise<Predictor> => loadOnnxPredictor(model === undefined || model === '' ? defaultModelPath() : model);
+export const loadCliModel = (model: string | undefined): Promise<Predictor> =>
+  loadOnnxPredictor(model === undefined || model === '' ? defaultModelPath() : model);

@@ -71,11 +71,14 @@ export function chartSvg({ series, labels, threshold, standalone = false }: Char
     score.push(`${x},${fx(yS(sm))}`);
     if (sm >= threshold) flags.push(`<rect class="flag" x="${x}" y="${scoreTop + SCORE_H + 2}" width="2" height="6"/>`);
   }
-  const shades = labels === undefined ? [] : windowsOf(labels).map((w) => {
-    const x0 = xOf(w.start);
-    const x1 = Math.max(xOf(w.end), x0 + 2);
-    return `<rect class="window" x="${fx(x0)}" y="0" width="${fx(x1 - x0)}" height="${VALUES_H + GAP + SCORE_H}"/>`;
-  });
+  const shades =
+    labels === undefined
+      ? []
+      : windowsOf(labels).map((w) => {
+          const x0 = xOf(w.start);
+          const x1 = Math.max(xOf(w.end), x0 + 2);
+          return `<rect class="window" x="${fx(x0)}" y="0" width="${fx(x1 - x0)}" height="${VALUES_H + GAP + SCORE_H}"/>`;
+        });
   const envelope = upper.length > 0 ? `<polygon class="values" points="${upper.join(' ')} ${lower.reverse().join(' ')}"/>` : '';
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${esc(series.name)}">`,
@@ -103,7 +106,10 @@ const pct = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(3));
 /** The whole page: a summary table, then one chart per series. */
 export function reportHtml(title: string, rows: readonly ReportRow[], charts: readonly ChartInput[]): string {
   const table = rows
-    .map((r) => `<tr><td>${esc(r.name)}</td><td>${r.windows}</td><td>${pct(r.figures.precision)}</td><td>${pct(r.figures.recall)}</td><td>${pct(r.figures.f1)}</td><td>${pct(r.figures.paF1)}</td><td>${Number.isNaN(r.figures.meanTimeToDetect) ? '–' : r.figures.meanTimeToDetect.toFixed(1)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.name)}</td><td>${r.windows}</td><td>${pct(r.figures.precision)}</td><td>${pct(r.figures.recall)}</td><td>${pct(r.figures.f1)}</td><td>${pct(r.figures.paF1)}</td><td>${Number.isNaN(r.figures.meanTimeToDetect) ? '–' : r.figures.meanTimeToDetect.toFixed(1)}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

@@ -62,11 +62,20 @@ export async function scoreFile<S>(source: SeriesSource, scorer: BatchScorer<S>)
   return {
     rel: source.file.rel,
     rows,
-    series: source.columns.map((c, d) => ({ name: multi ? `${source.file.rel}#${c}` : source.file.rel, values: values[d]!.done(), scores: scores[d]!.done(), levels: levels[d]!.done() })),
+    series: source.columns.map((c, d) => ({
+      name: multi ? `${source.file.rel}#${c}` : source.file.rel,
+      values: values[d]!.done(),
+      scores: scores[d]!.done(),
+      levels: levels[d]!.done(),
+    })),
     timestamps,
     labels: source.labelled ? Uint8Array.from(labels.done(), (l) => (l === 1 ? 1 : 0)) : undefined,
   };
 }
 
 /** Detections (alarm starts, see host-alarm.ts) at a threshold and refractory period. */
-export const flagsOf = (file: ScoredFile, o: AlarmOptions): Uint8Array => detectionsOf(file.series.map((s) => s.levels), o);
+export const flagsOf = (file: ScoredFile, o: AlarmOptions): Uint8Array =>
+  detectionsOf(
+    file.series.map((s) => s.levels),
+    o,
+  );

@@ -57,7 +57,10 @@ describe.skipIf(!existsSync(TUNING))('tuning data formats (needs the tuning data
       rows++;
       anomalous += row.label;
     }
-    const labels = gunzipSync(readFileSync(path.join(TUNING, 'jumpstarter_ds2', 'test_label', 'service0.csv.gz'))).toString().trim().split('\n');
+    const labels = gunzipSync(readFileSync(path.join(TUNING, 'jumpstarter_ds2', 'test_label', 'service0.csv.gz')))
+      .toString()
+      .trim()
+      .split('\n');
     expect(rows).toBe(labels.length);
     expect(anomalous).toBe(labels.filter((l) => l.trim() === '1').length);
     const smd = await openSeries(files.find((f) => f.rel === path.join('smd', 'machine-1-6.npz'))!);

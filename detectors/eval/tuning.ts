@@ -74,7 +74,13 @@ interface Acc {
   readonly exported: Growable | undefined;
 }
 
-async function scoreRun(files: Awaited<ReturnType<typeof listSeriesFiles>>, scorer: BatchScorer<unknown>, name: string, full: boolean, totalBytes: number): Promise<{ records: FileRecord[]; charts: { title: string; file: string; svg: string }[]; points: number }> {
+async function scoreRun(
+  files: Awaited<ReturnType<typeof listSeriesFiles>>,
+  scorer: BatchScorer<unknown>,
+  name: string,
+  full: boolean,
+  totalBytes: number,
+): Promise<{ records: FileRecord[]; charts: { title: string; file: string; svg: string }[]; points: number }> {
   const open = new Map<SeriesSource, Acc>();
   const records: FileRecord[] = [];
   const charts: { title: string; file: string; svg: string }[] = [];
@@ -87,7 +93,15 @@ async function scoreRun(files: Awaited<ReturnType<typeof listSeriesFiles>>, scor
       const dims = source.columns.length;
       const g = (): Growable[] => Array.from({ length: dims }, () => new Growable());
       const ex = EXAMPLES.some(([rel]) => rel === file.rel);
-      open.set(source, { levels: g(), values: full || ex ? g() : [], ranks: full ? g() : [], warm: full ? g() : [], times: [], labels: new Growable(), exported: ex ? new Growable() : undefined });
+      open.set(source, {
+        levels: g(),
+        values: full || ex ? g() : [],
+        ranks: full ? g() : [],
+        warm: full ? g() : [],
+        times: [],
+        labels: new Growable(),
+        exported: ex ? new Growable() : undefined,
+      });
       return source;
     },
     row(source, row, scores, x) {
@@ -124,11 +138,18 @@ async function scoreRun(files: Awaited<ReturnType<typeof listSeriesFiles>>, scor
         rows,
         labels,
         levels: a.levels.map((l) => l.done()),
-        ...(full ? { values: a.values.map((v) => v.done()), ranks: a.ranks.map((v) => v.done()), warm: a.warm.map((v) => Uint8Array.from(v.done())), times } : {}),
+        ...(full
+          ? { values: a.values.map((v) => v.done()), ranks: a.ranks.map((v) => v.done()), warm: a.warm.map((v) => Uint8Array.from(v.done())), times }
+          : {}),
       });
       const ex = EXAMPLES.find(([rel]) => rel === source.file.rel);
       if (ex !== undefined && a.exported !== undefined) {
-        const series = { name: `${source.file.rel}#${source.columns[ex[1]]}`, values: a.values[ex[1]]!.done(), scores: a.exported.done(), levels: new Float32Array(0) };
+        const series = {
+          name: `${source.file.rel}#${source.columns[ex[1]]}`,
+          values: a.values[ex[1]]!.done(),
+          scores: a.exported.done(),
+          levels: new Float32Array(0),
+        };
         const file = `${series.name.replace(/[^a-zA-Z0-9]+/g, '-')}--${name.split(/[ :]/)[0]!.toLowerCase()}.svg`;
         charts.push({ title: `${name}: ${series.name}`, file, svg: chartSvg({ series, labels, threshold: 0, standalone: true }) });
       }
@@ -251,7 +272,10 @@ function sweep(m: Method): { threshold: number; score: number; f1: number }[] {
 }
 
 /** An SVG plot of the overall windowed score against the threshold, one line per method. */
-function sweepSvg(lines: { name: string; points: { threshold: number; score: number }[]; colour: string }[], flat: { name: string; score: number; colour: string }[]): string {
+function sweepSvg(
+  lines: { name: string; points: { threshold: number; score: number }[]; colour: string }[],
+  flat: { name: string; score: number; colour: string }[],
+): string {
   const W = 640;
   const H = 300;
   const L = 50;
@@ -266,19 +290,28 @@ function sweepSvg(lines: { name: string; points: { threshold: number; score: num
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  for (let s = lo; s <= hi; s += 10) out.push(`<line x1="${L}" x2="${W - R}" y1="${y(s).toFixed(1)}" y2="${y(s).toFixed(1)}" stroke="#eee"/><text x="${L - 6}" y="${(y(s) + 4).toFixed(1)}" text-anchor="end" fill="#555">${s}</text>`);
+  for (let s = lo; s <= hi; s += 10)
+    out.push(
+      `<line x1="${L}" x2="${W - R}" y1="${y(s).toFixed(1)}" y2="${y(s).toFixed(1)}" stroke="#eee"/><text x="${L - 6}" y="${(y(s) + 4).toFixed(1)}" text-anchor="end" fill="#555">${s}</text>`,
+    );
   for (let t = 0; t <= 1.0001; t += 0.1) out.push(`<text x="${x(t).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" fill="#555">${t.toFixed(1)}</text>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" fill="#333">threshold (score after the stages)</text>`);
   out.push(`<text x="14" y="${(T + H - B) / 2}" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${(T + H - B) / 2})">windowed score, overall</text>`);
   let ly = T + 10;
   for (const f of flat) {
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y(f.score).toFixed(1)}" y2="${y(f.score).toFixed(1)}" stroke="${f.colour}" stroke-dasharray="5 4"/>`);
-    out.push(`<line x1="${W - R + 10}" x2="${W - R + 30}" y1="${ly}" y2="${ly}" stroke="${f.colour}" stroke-dasharray="5 4"/><text x="${W - R + 36}" y="${ly + 4}">${f.name.replace(/[<>&]/g, '')}</text>`);
+    out.push(
+      `<line x1="${W - R + 10}" x2="${W - R + 30}" y1="${ly}" y2="${ly}" stroke="${f.colour}" stroke-dasharray="5 4"/><text x="${W - R + 36}" y="${ly + 4}">${f.name.replace(/[<>&]/g, '')}</text>`,
+    );
     ly += 18;
   }
   for (const l of lines) {
-    out.push(`<polyline fill="none" stroke="${l.colour}" stroke-width="2" points="${l.points.map((p) => `${x(p.threshold).toFixed(1)},${y(p.score).toFixed(1)}`).join(' ')}"/>`);
-    out.push(`<line x1="${W - R + 10}" x2="${W - R + 30}" y1="${ly}" y2="${ly}" stroke="${l.colour}" stroke-width="2"/><text x="${W - R + 36}" y="${ly + 4}">${l.name.replace(/[<>&]/g, '')}</text>`);
+    out.push(
+      `<polyline fill="none" stroke="${l.colour}" stroke-width="2" points="${l.points.map((p) => `${x(p.threshold).toFixed(1)},${y(p.score).toFixed(1)}`).join(' ')}"/>`,
+    );
+    out.push(
+      `<line x1="${W - R + 10}" x2="${W - R + 30}" y1="${ly}" y2="${ly}" stroke="${l.colour}" stroke-width="2"/><text x="${W - R + 36}" y="${ly + 4}">${l.name.replace(/[<>&]/g, '')}</text>`,
+    );
     ly += 18;
   }
   out.push('</svg>');
@@ -295,27 +328,64 @@ export async function main(argv: string[]): Promise<void> {
   const bytes = files.reduce((a, f) => a + f.size, 0);
   const t0 = performance.now();
   const modelName = `${predictor.info.name} ${predictor.info.version}`;
-  const shippedRun = await scoreRun(files, new Scorer(predictor, defaults.warmup, stages) as BatchScorer<unknown>, `${modelName} + stages (shipped)`, true, bytes);
-  const meanRun = await scoreRun(files, new Scorer(meanPredictor(predictor.window), defaults.warmup, stages) as BatchScorer<unknown>, 'normaliser alone + stages', false, bytes);
-  const rollRun = await scoreRun(files, new RollingZScore(predictor.window, defaults.warmup, PREVIOUS_THRESHOLD) as BatchScorer<unknown>, `baseline: rolling z-score (W=${predictor.window})`, false, bytes);
+  const shippedRun = await scoreRun(
+    files,
+    new Scorer(predictor, defaults.warmup, stages) as BatchScorer<unknown>,
+    `${modelName} + stages (shipped)`,
+    true,
+    bytes,
+  );
+  const meanRun = await scoreRun(
+    files,
+    new Scorer(meanPredictor(predictor.window), defaults.warmup, stages) as BatchScorer<unknown>,
+    'normaliser alone + stages',
+    false,
+    bytes,
+  );
+  const rollRun = await scoreRun(
+    files,
+    new RollingZScore(predictor.window, defaults.warmup, PREVIOUS_THRESHOLD) as BatchScorer<unknown>,
+    `baseline: rolling z-score (W=${predictor.window})`,
+    false,
+    bytes,
+  );
   await predictor.close();
   const seconds = (performance.now() - t0) / 1000;
 
   const shippedAlarm: AlarmOptions = { threshold: defaults.threshold, refractory: defaults.refractory };
   const previousAlarm: AlarmOptions = { threshold: PREVIOUS_THRESHOLD, refractory: 0, agreement: 1 };
   const shipped: Method = { name: `**shipped**: ${modelName} + stages`, records: shippedRun.records, alarm: shippedAlarm, thresholds: THRESHOLDS };
-  const previous: Method = { name: `previous pipeline (${modelName}, rank ≥ 0.9999, any metric)`, records: previousLevels(shippedRun.records), alarm: previousAlarm, thresholds: PREVIOUS_THRESHOLDS };
-  const previousHost: Method = { ...previous, name: `previous pipeline, ${HOST_AGREEMENT} metrics agreeing`, alarm: { ...previousAlarm, agreement: HOST_AGREEMENT } };
+  const previous: Method = {
+    name: `previous pipeline (${modelName}, rank ≥ 0.9999, any metric)`,
+    records: previousLevels(shippedRun.records),
+    alarm: previousAlarm,
+    thresholds: PREVIOUS_THRESHOLDS,
+  };
+  const previousHost: Method = {
+    ...previous,
+    name: `previous pipeline, ${HOST_AGREEMENT} metrics agreeing`,
+    alarm: { ...previousAlarm, agreement: HOST_AGREEMENT },
+  };
   const normaliser: Method = { name: 'normaliser alone + stages', records: meanRun.records, alarm: shippedAlarm, thresholds: THRESHOLDS };
-  const rolling: Method = { name: `rolling z-score (W=${predictor.window}), rank ≥ 0.9999, any metric`, records: rollRun.records, alarm: previousAlarm, thresholds: PREVIOUS_THRESHOLDS };
-  const replayed = (name: string, o: Partial<StageOptions>, alarm: Partial<AlarmOptions> = {}): Method => ({ name, records: replay(shippedRun.records, { ...stages, ...o }), alarm: { ...shippedAlarm, ...alarm }, thresholds: THRESHOLDS });
+  const rolling: Method = {
+    name: `rolling z-score (W=${predictor.window}), rank ≥ 0.9999, any metric`,
+    records: rollRun.records,
+    alarm: previousAlarm,
+    thresholds: PREVIOUS_THRESHOLDS,
+  };
+  const replayed = (name: string, o: Partial<StageOptions>, alarm: Partial<AlarmOptions> = {}): Method => ({
+    name,
+    records: replay(shippedRun.records, { ...stages, ...o }),
+    alarm: { ...shippedAlarm, ...alarm },
+    thresholds: THRESHOLDS,
+  });
   process.stderr.write('ablations (replaying the stages)\n');
   const ablations: Method[] = [
     replayed('shipped, replayed (check: equals the shipped row)', {}),
     replayed('without the likelihood (score = sparse raw score)', { likelihood: false }),
     replayed('without sparsity (raw = rank, power 1)', { power: 1 }),
     replayed('without the range check', { rangeTolerance: 0 }),
-    replayed('without the level check (the second round\'s stages)', { driftSigmas: 0 }),
+    replayed("without the level check (the second round's stages)", { driftSigmas: 0 }),
     replayed('level check at 2.5 σ', { driftSigmas: 2.5 }),
     replayed('level check at 3.5 σ', { driftSigmas: 3.5 }),
     replayed('level check, long half-life 512 points', { driftLongHalfLife: 512 }),
@@ -329,9 +399,9 @@ export async function main(argv: string[]): Promise<void> {
     { ...shipped, name: 'host agreement of 5 metrics', alarm: { ...shippedAlarm, agreement: 5 } },
     { ...shipped, name: 'host alarm not kept firing (the first round)', alarm: { ...shippedAlarm, keep: 0 } },
     { ...shipped, name: 'host alarm kept firing 90 rows', alarm: { ...shippedAlarm, keep: 90 } },
-    replayed('range tolerance 0.4 (the first round\'s default)', { rangeTolerance: 0.4 }),
+    replayed("range tolerance 0.4 (the first round's default)", { rangeTolerance: 0.4 }),
     { ...shipped, name: 'refractory 15 rows', alarm: { ...shippedAlarm, refractory: 15 } },
-    { ...shipped, name: 'refractory 90 rows (the first round\'s default)', alarm: { ...shippedAlarm, refractory: 90 } },
+    { ...shipped, name: "refractory 90 rows (the first round's default)", alarm: { ...shippedAlarm, refractory: 90 } },
     { ...shipped, name: 'refractory 180 rows', alarm: { ...shippedAlarm, refractory: 180 } },
   ];
   const main4 = [shipped, previous, previousHost, normaliser, rolling];
@@ -340,7 +410,10 @@ export async function main(argv: string[]): Promise<void> {
   const best = new Map<Method, { threshold: number; score: number; f1: number }>();
   for (const m of [...main4, ...ablations]) {
     const s = sweep(m);
-    best.set(m, s.reduce((a, b) => (b.score > a.score ? b : a)));
+    best.set(
+      m,
+      s.reduce((a, b) => (b.score > a.score ? b : a)),
+    );
   }
   const at = new Map<Method, Outcome>();
   for (const m of [...main4, ...ablations]) at.set(m, outcome(m.records, m.alarm, main4.includes(m)));
@@ -352,15 +425,20 @@ export async function main(argv: string[]): Promise<void> {
       `Shipped defaults: threshold ${defaults.threshold}, refractory ${defaults.refractory} rows, a machine alarms when ${HOST_AGREEMENT} metrics start events within ${30} rows and keeps alarming ${HOST_KEEP} rows after that last held.`,
   );
   lines.push('', '### Overall', '');
-  lines.push('| method | windowed score at its default | best single threshold: windowed score | event F1 (P / R) at default | false events | found / windows |', '|---|---|---|---|---|---|');
+  lines.push(
+    '| method | windowed score at its default | best single threshold: windowed score | event F1 (P / R) at default | false events | found / windows |',
+    '|---|---|---|---|---|---|',
+  );
   for (const m of main4) {
     const o = at.get(m)!;
     const c = o.counts.get(OVERALL)!;
     const f = figuresOf(c);
     const b = best.get(m)!;
-    lines.push(`| ${m.name} (τ ${m.alarm.threshold}) | **${n1(normalisedScore(o.tallies.get(OVERALL)!))}** | ${b.threshold}: ${n1(b.score)} (F1 ${n3(b.f1)}) | ${n3(f.f1)} (${n3(f.precision)} / ${n3(f.recall)}) | ${c.falseEvents} | ${c.found} / ${c.windows} |`);
+    lines.push(
+      `| ${m.name} (τ ${m.alarm.threshold}) | **${n1(normalisedScore(o.tallies.get(OVERALL)!))}** | ${b.threshold}: ${n1(b.score)} (F1 ${n3(b.f1)}) | ${n3(f.f1)} (${n3(f.precision)} / ${n3(f.recall)}) | ${c.falseEvents} | ${c.found} / ${c.windows} |`,
+    );
   }
-  lines.push('', '### Per dataset (at each method\'s default threshold)', '');
+  lines.push('', "### Per dataset (at each method's default threshold)", '');
   lines.push(
     '| dataset | method | windowed score | event F1 | precision | recall | found / windows | false events | false alarms per 8,640 normal rows (a host or a series) | series false events per 8,640 normal points |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -371,7 +449,9 @@ export async function main(argv: string[]): Promise<void> {
       const c = o.counts.get(g)!;
       const f = figuresOf(c);
       const fs = o.falseStarts.get(g)!;
-      lines.push(`| ${g} | ${m.name} | **${n1(normalisedScore(o.tallies.get(g)!))}** | ${n3(f.f1)} | ${n3(f.precision)} | ${n3(f.recall)} | ${c.found} / ${c.windows} | ${c.falseEvents} | ${((8640 * c.falseEvents) / Math.max(1, o.normalRows.get(g)!)).toFixed(2)} | ${(fs.rows === 0 ? 0 : (8640 * fs.starts) / fs.rows).toFixed(2)} |`);
+      lines.push(
+        `| ${g} | ${m.name} | **${n1(normalisedScore(o.tallies.get(g)!))}** | ${n3(f.f1)} | ${n3(f.precision)} | ${n3(f.recall)} | ${c.found} / ${c.windows} | ${c.falseEvents} | ${((8640 * c.falseEvents) / Math.max(1, o.normalRows.get(g)!)).toFixed(2)} | ${(fs.rows === 0 ? 0 : (8640 * fs.starts) / fs.rows).toFixed(2)} |`,
+      );
     }
   }
   lines.push('', '### Ablation (overall and per dataset; windowed score / event F1 at the default threshold; best single threshold)', '');

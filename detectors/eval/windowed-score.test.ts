@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { addTally, afterWindowCost, alarmStarts, emptyTally, normalisedScore, probationOf, scoreWindows, windowedTally, windowReward } from './windowed-score.ts';
+import {
+  addTally,
+  afterWindowCost,
+  alarmStarts,
+  emptyTally,
+  normalisedScore,
+  probationOf,
+  scoreWindows,
+  windowedTally,
+  windowReward,
+} from './windowed-score.ts';
 
 /** A series of `n` rows with 1s at the given rows. */
 const rows = (n: number, ones: readonly number[]): Uint8Array => {
@@ -8,7 +18,8 @@ const rows = (n: number, ones: readonly number[]): Uint8Array => {
   return a;
 };
 const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-const score = (n: number, labelled: readonly number[], detections: readonly number[]): number => normalisedScore(windowedTally(rows(n, detections), rows(n, labelled)));
+const score = (n: number, labelled: readonly number[], detections: readonly number[]): number =>
+  normalisedScore(windowedTally(rows(n, detections), rows(n, labelled)));
 
 // Hand-computed: sigmoid(5) = 0.9933071, so 2·sigmoid(5) − 1 = 0.9866143 (the left-edge scale).
 describe('windowed early-detection score', () => {

@@ -30,7 +30,11 @@ function asciiChart(history: readonly { trainLoss: number; validationLoss: numbe
     if (Number.isFinite(h.validationLoss)) grid[row(h.validationLoss)]![i * 3 + 1] = 'v';
   });
   const label = (r: number): string => (hi - (r / (height - 1)) * span).toFixed(4).padStart(8);
-  return [...grid.map((cells, r) => `${label(r)} |${cells.join('')}`), `${' '.repeat(8)} +${'-'.repeat(history.length * 3)}`, `${' '.repeat(10)}epochs 1..${history.length} (t = train, v = validation)`].join('\n');
+  return [
+    ...grid.map((cells, r) => `${label(r)} |${cells.join('')}`),
+    `${' '.repeat(8)} +${'-'.repeat(history.length * 3)}`,
+    `${' '.repeat(10)}epochs 1..${history.length} (t = train, v = validation)`,
+  ].join('\n');
 }
 
 function svgChart(history: readonly { trainLoss: number; validationLoss: number }[]): string {

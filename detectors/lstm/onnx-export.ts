@@ -65,9 +65,7 @@ export function exportOnnx(m: LstmModel, meta: ModelMetadata): Uint8Array {
         type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: W }, { dimParam: 'batch' }, { dimValue: 1 }] } } },
       },
     ],
-    output: [
-      { name: OUTPUT_NAME, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } },
-    ],
+    output: [{ name: OUTPUT_NAME, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }] } } } }],
   };
   const model = onnx.ModelProto.create({
     irVersion: 8,

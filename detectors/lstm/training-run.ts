@@ -16,7 +16,11 @@ export interface TrainingRunOptions {
   readonly seed: number;
   readonly epochs: number;
   /** Smaller budgets for tests; the shipped model uses TRAINING as is. */
-  readonly budget?: { readonly trainWindows?: number; readonly validationWindows?: number; readonly synthetic?: { readonly count: number; readonly length: number } };
+  readonly budget?: {
+    readonly trainWindows?: number;
+    readonly validationWindows?: number;
+    readonly synthetic?: { readonly count: number; readonly length: number };
+  };
 }
 
 export interface TrainingReport {
@@ -50,7 +54,10 @@ export function versionOf(model: LstmModel): string {
   return `${MODEL_FORMAT}-${createHash('sha256').update(new Uint8Array(f32.buffer)).digest('hex').slice(0, 10)}`;
 }
 
-export async function runTraining(o: TrainingRunOptions, progress: Progress & { onData?(series: number, windows: number): void } = {}): Promise<TrainingOutput> {
+export async function runTraining(
+  o: TrainingRunOptions,
+  progress: Progress & { onData?(series: number, windows: number): void } = {},
+): Promise<TrainingOutput> {
   const data = await loadTrainingData(o.dataDir);
   const syntheticSeed = (o.seed * 7919 + 17) >>> 0;
   const budget = { ...TRAINING, ...o.budget };

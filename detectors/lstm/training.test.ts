@@ -46,7 +46,9 @@ describe('training windows', () => {
 describe('trainer', () => {
   it('learns: on seasonal series the trained model beats its initial weights and the last-value forecast', async () => {
     const rng = createRng(2);
-    const series = Array.from({ length: 8 }, (_, k) => Array.from({ length: 1200 }, (_, t) => Math.sin((2 * Math.PI * t) / (12 + 4 * k)) + 0.05 * rng.normal()));
+    const series = Array.from({ length: 8 }, (_, k) =>
+      Array.from({ length: 1200 }, (_, t) => Math.sin((2 * Math.PI * t) / (12 + 4 * k)) + 0.05 * rng.normal()),
+    );
     const set = buildWindowSet(series, { window: 16, trainPerSeries: 150, validationPerSeries: 40, validationFraction: 0.2 }, rng);
     const init = initModel({ window: 16, hidden: 8 }, rng);
     const before = evaluate(init, set, set.validation).mse;
@@ -66,7 +68,15 @@ describe('trainer', () => {
     expect(Buffer.from(a.onnx).equals(Buffer.from(c.onnx))).toBe(false);
     expect(a.report.history).toEqual(b.report.history);
     expect(a.report.used.map((u) => u.path)).not.toContain('labelled.csv');
-    const card = cardMarkdown({ report: a.report, sha256: 'f'.repeat(64), bytes: a.onnx.length, modelFile: 'm.onnx', seconds: 1, cpuSeconds: 1, command: 'vigil train --data d --out m.onnx --seed 4 --epochs 2' });
+    const card = cardMarkdown({
+      report: a.report,
+      sha256: 'f'.repeat(64),
+      bytes: a.onnx.length,
+      modelFile: 'm.onnx',
+      seconds: 1,
+      cpuSeconds: 1,
+      command: 'vigil train --data d --out m.onnx --seed 4 --epochs 2',
+    });
     expect(card).toContain(`sha256 \`${'f'.repeat(64)}\``);
     expect(card).toContain('vigil train --data d --out m.onnx --seed 4 --epochs 2');
     expect(card.match(/^\| [12] \| \d/gm)).toHaveLength(2); // one loss-table row per epoch
@@ -79,7 +89,11 @@ describe.skipIf(!existsSync(SHIPPED_MODEL_PATH))('the shipped model', () => {
   it('loads in onnxruntime, is under 1 MB and matches its model card', async () => {
     const bytes = await readFile(SHIPPED_MODEL_PATH);
     expect(bytes.length).toBeLessThan(1024 * 1024);
-    const card = JSON.parse(await readFile(`${SHIPPED_MODEL_PATH}.card.json`, 'utf8')) as { sha256: string; version: string; hyperparameters: { window: number } };
+    const card = JSON.parse(await readFile(`${SHIPPED_MODEL_PATH}.card.json`, 'utf8')) as {
+      sha256: string;
+      version: string;
+      hyperparameters: { window: number };
+    };
     const p = await loadOnnxPredictor(SHIPPED_MODEL_PATH);
     expect(p.info).toMatchObject({ name: 'vigil-lstm', version: card.version, sha256: card.sha256 });
     expect(p.window).toBe(card.hyperparameters.window);

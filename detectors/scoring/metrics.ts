@@ -18,9 +18,22 @@ export const DM = {
 const g = (name: string, labels: readonly string[], help: string): MetricSpec => ({ name, help, kind: 'gauge', labels });
 
 export const DETECTOR_METRICS: readonly MetricSpec[] = [
-  g(DM.score, ['metric', ...MONITORED_LABELS], 'Anomaly score of a monitored series in [0,1] (log-scaled likelihood: 0.5 means a 1e-5 tail probability); held below detector.threshold during a refractory period. Carries the series labels too. Absent during warm-up.'),
-  g(DM.anomaly, ['metric', ...MONITORED_LABELS], '1 while the series is in an anomaly event (from the tick its score crossed detector.threshold while the score holds), else 0. Carries the series labels too.'),
-  { name: DM.events, help: 'Anomaly events started by a monitored series (one per crossing of detector.threshold outside a refractory period). Carries the series labels too; persisted with the detector state.', kind: 'counter', labels: ['metric', ...MONITORED_LABELS] },
+  g(
+    DM.score,
+    ['metric', ...MONITORED_LABELS],
+    'Anomaly score of a monitored series in [0,1] (log-scaled likelihood: 0.5 means a 1e-5 tail probability); held below detector.threshold during a refractory period. Carries the series labels too. Absent during warm-up.',
+  ),
+  g(
+    DM.anomaly,
+    ['metric', ...MONITORED_LABELS],
+    '1 while the series is in an anomaly event (from the tick its score crossed detector.threshold while the score holds), else 0. Carries the series labels too.',
+  ),
+  {
+    name: DM.events,
+    help: 'Anomaly events started by a monitored series (one per crossing of detector.threshold outside a refractory period). Carries the series labels too; persisted with the detector state.',
+    kind: 'counter',
+    labels: ['metric', ...MONITORED_LABELS],
+  },
   g(DM.hostRate, [], 'Share of monitored series in anomaly events over the last 5 minutes (points in events / scored points).'),
   g(DM.up, [], '1 when the detector model is loaded and scoring, 0 when it could not be loaded (see the logs for the VIGIL_ERR_ code).'),
   g(DM.modelInfo, ['model', 'version', 'sha256'], 'The detector model in use (value 1).'),

@@ -77,7 +77,11 @@ describe('Scorer (the calibrated rank: the previous pipeline, stages: null)', ()
 
   it('has a warm-up: no point is warm before a full window and the minimum of calibrated errors', async () => {
     const n = noise(5);
-    const { scores, warm } = await scoreAll(Array.from({ length: 200 }, () => n()), 8, 50);
+    const { scores, warm } = await scoreAll(
+      Array.from({ length: 200 }, () => n()),
+      8,
+      50,
+    );
     expect(scores.slice(0, 8).every(Number.isNaN)).toBe(true);
     expect(warm.indexOf(1)).toBe(8 + 50);
   });

@@ -204,5 +204,3 @@ export class Scorer {
     }
   }
 }
-
-

@@ -30,7 +30,13 @@ interface Run {
   readonly warm: Uint8Array;
 }
 
-async function run(values: ArrayLike<number>, o: Partial<StageOptions> = {}, times?: ArrayLike<number>, scorer = new Scorer(lastValuePredictor(W), 100, { ...DEFAULT_STAGE_OPTIONS, ...o }), state: SeriesState = scorer.newState()): Promise<Run> {
+async function run(
+  values: ArrayLike<number>,
+  o: Partial<StageOptions> = {},
+  times?: ArrayLike<number>,
+  scorer = new Scorer(lastValuePredictor(W), 100, { ...DEFAULT_STAGE_OPTIONS, ...o }),
+  state: SeriesState = scorer.newState(),
+): Promise<Run> {
   const n = values.length;
   const out: Run = { started: [], anomaly: new Uint8Array(n), exported: new Float64Array(n), warm: new Uint8Array(n) };
   const v = new Float64Array(1);
@@ -100,7 +106,7 @@ describe('stages after the model, on synthetic series at a 10 s tick', () => {
   it('never alarms on a flat series with rare ±1 jitter', async () => {
     const n = noise(13);
     let s = 7;
-    const rand = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rand = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
     const values = Array.from({ length: 3 * DAY }, () => (rand() < 0.005 ? 100 + Math.sign(n()) : 100));
     const r = await run(values, { seasonalBins: SEASONAL_BINS });
     expect(r.started).toEqual([]);
@@ -120,7 +126,13 @@ describe('stages after the model, on synthetic series at a 10 s tick', () => {
     const file = path.join(dir, 'state.json');
     const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
     const state = scorer.newState();
-    const a = await run(values.slice(0, 1010), {}, Array.from({ length: 1010 }, (_, i) => T0 + i * TICK), scorer, state);
+    const a = await run(
+      values.slice(0, 1010),
+      {},
+      Array.from({ length: 1010 }, (_, i) => T0 + i * TICK),
+      scorer,
+      state,
+    );
     expect(a.started.filter((i) => i >= 1000)).toEqual([1000]);
     await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 0, state, history: new Float32Array(0) }], 0);
     const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
@@ -130,13 +142,25 @@ describe('stages after the model, on synthetic series at a 10 s tick', () => {
     const restored = loaded.series[0]!.state;
     expect(restored.stages.refractoryLeft).toBeGreaterThan(0);
     const scorer2 = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
-    const b = await run(values.slice(1010), {}, Array.from({ length: 190 }, (_, i) => T0 + (1010 + i) * TICK), scorer2, restored);
+    const b = await run(
+      values.slice(1010),
+      {},
+      Array.from({ length: 190 }, (_, i) => T0 + (1010 + i) * TICK),
+      scorer2,
+      restored,
+    );
     expect(b.started).toEqual([]);
     // The second spike's exported score is held below the threshold.
     expect(b.exported[1020 - 1010]!).toBeLessThan(DEFAULT_STAGE_OPTIONS.threshold);
     // A fresh state (no persisted refractory period) would have started an event at that spike.
     const fresh = { ...restored, stages: { ...restored.stages, refractoryLeft: 0, active: 0 } };
-    const c = await run(values.slice(1010), {}, Array.from({ length: 190 }, (_, i) => T0 + (1010 + i) * TICK), new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS), fresh as SeriesState);
+    const c = await run(
+      values.slice(1010),
+      {},
+      Array.from({ length: 190 }, (_, i) => T0 + (1010 + i) * TICK),
+      new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS),
+      fresh as SeriesState,
+    );
     expect(c.started).toEqual([10]);
   });
 
@@ -189,9 +213,21 @@ describe('bad input never starts an event nor poisons the state', () => {
     const n = noise(17);
     const scorer = new Scorer(lastValuePredictor(W), 100, { ...DEFAULT_STAGE_OPTIONS, seasonalBins: SEASONAL_BINS });
     const s = scorer.newState();
-    await run(Array.from({ length: 500 }, () => 10 + n()), {}, undefined, scorer, s);
+    await run(
+      Array.from({ length: 500 }, () => 10 + n()),
+      {},
+      undefined,
+      scorer,
+      s,
+    );
     const before = structuredClone(s);
-    const r = await run([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN], {}, Array.from({ length: 4 }, (_, i) => T0 + (500 + i) * TICK), scorer, s);
+    const r = await run(
+      [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN],
+      {},
+      Array.from({ length: 4 }, (_, i) => T0 + (500 + i) * TICK),
+      scorer,
+      s,
+    );
     expect(r.started).toEqual([]);
     expect([...r.anomaly]).toEqual([0, 0, 0, 0]);
     expect(s).toEqual(before);
@@ -231,7 +267,13 @@ describe('state file', () => {
     const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
     const state = scorer.newState();
     const n = noise(2);
-    await run(Array.from({ length: 300 }, () => 5 + n()), {}, undefined, scorer, state);
+    await run(
+      Array.from({ length: 300 }, () => 5 + n()),
+      {},
+      undefined,
+      scorer,
+      state,
+    );
     await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array([1, 2]) }], 0);
     const j = JSON.parse(await readFile(file, 'utf8')) as { format: string; series: Record<string, unknown>[] };
     j.format = 'vigil-detector-state/1';
@@ -255,7 +297,13 @@ describe('state file', () => {
     const scorer = new Scorer(lastValuePredictor(W), 100, DEFAULT_STAGE_OPTIONS);
     const state = scorer.newState();
     const n = noise(4);
-    await run(Array.from({ length: 300 }, () => 5 + n()), {}, undefined, scorer, state);
+    await run(
+      Array.from({ length: 300 }, () => 5 + n()),
+      {},
+      undefined,
+      scorer,
+      state,
+    );
     await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array(0) }], 0);
     const j = JSON.parse(await readFile(file, 'utf8')) as { format: string; series: { stages: Record<string, unknown> }[] };
     expect(j.format).toBe('vigil-detector-state/3');

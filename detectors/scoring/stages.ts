@@ -206,7 +206,16 @@ export const logScore = (tail: number): number => {
  * context for this point). `small`: the change is too small to be news (see minRelativeChange):
  * neither the raw score nor the range check count it.
  */
-export function stagePoint(s: StageState, o: StageOptions, x: number, rank: number, time: number, scoring: boolean, out: StageOutput, small = false): StageOutput {
+export function stagePoint(
+  s: StageState,
+  o: StageOptions,
+  x: number,
+  rank: number,
+  time: number,
+  scoring: boolean,
+  out: StageOutput,
+  small = false,
+): StageOutput {
   const a = 1 - Math.pow(2, -1 / o.longHalfLife);
   let raw = Number.isFinite(rank) && !small ? sparseRaw(rank, o.power) : 0;
 

@@ -190,7 +190,8 @@ function toJson(p: PersistedSeries): SeriesJson {
 }
 
 function fromJson(j: SeriesJson, window: number, o: StageOptions): PersistedSeries {
-  if (typeof j.key !== 'string' || typeof j.metric !== 'string' || typeof j.labels !== 'object' || j.labels === null) throw new Error('series without key, metric or labels');
+  if (typeof j.key !== 'string' || typeof j.metric !== 'string' || typeof j.labels !== 'object' || j.labels === null)
+    throw new Error('series without key, metric or labels');
   const ordered = f32(j.window);
   if (ordered.length > window) throw new Error(`series ${j.key}: window longer than ${window}`);
   const w = new Float32Array(window);
@@ -221,7 +222,8 @@ export async function saveState(file: string, window: number, series: readonly P
 }
 
 /** `migrated`: the file was of an earlier format, named (the caller logs it once). */
-export type LoadResult = { ok: true; series: PersistedSeries[]; migrated: false | typeof FORMAT_1 | typeof FORMAT_2 } | { ok: false; reason: string; missing: boolean };
+export type LoadResult =
+  { ok: true; series: PersistedSeries[]; migrated: false | typeof FORMAT_1 | typeof FORMAT_2 } | { ok: false; reason: string; missing: boolean };
 
 /** Reads the state; a missing file is not an error, a corrupt one is (the caller logs it and starts fresh). */
 export async function loadState(file: string, window: number, stages: StageOptions): Promise<LoadResult> {

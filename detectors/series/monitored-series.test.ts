@@ -44,7 +44,9 @@ describe('monitored series', () => {
 
   it('exclude matches by name and exact labels', () => {
     const m = new MonitoredSeries({ include: [], exclude: [{ metric: 'node_load1' }, { metric: 'pg_replication_lag_seconds', labels: { target: 'a' } }] });
-    const out = m.derive(snap(0, [gauge('node_load1', {}, 1), gauge('pg_replication_lag_seconds', { target: 'a' }, 2), gauge('pg_replication_lag_seconds', { target: 'b' }, 3)]));
+    const out = m.derive(
+      snap(0, [gauge('node_load1', {}, 1), gauge('pg_replication_lag_seconds', { target: 'a' }, 2), gauge('pg_replication_lag_seconds', { target: 'b' }, 3)]),
+    );
     expect(out.map((p) => `${p.metric}:${p.labels.target ?? ''}`)).toEqual(['pg_replication_lag_seconds:b']);
   });
 

@@ -149,7 +149,12 @@ export class MonitoredSeries {
     for (const [k, { labels, size }] of fsSize) {
       const avail = fsAvail.get(k);
       if (size > 0 && avail !== undefined) {
-        this.push(out, MONITORED.filesystemUsed, { device: labels.device ?? '', mountpoint: labels.mountpoint ?? '', fstype: labels.fstype ?? '' }, 1 - avail / size);
+        this.push(
+          out,
+          MONITORED.filesystemUsed,
+          { device: labels.device ?? '', mountpoint: labels.mountpoint ?? '', fstype: labels.fstype ?? '' },
+          1 - avail / size,
+        );
       }
     }
     // Forget counters of series that disappeared (an unplugged disk), so the map stays bounded.

@@ -83,7 +83,12 @@ describe('alertmanager sink', () => {
     const [a, b] = [await fakeAm('ok'), await fakeAm('ok')];
     const sink = new AlertmanagerSink(config([a.url, b.url]), { logger, evaluationIntervalMs: 1000 });
     await sink.start(new AbortController().signal);
-    sink.send(tick(Array.from({ length: 100 }, (_, i) => firing(`A${i}`)), Date.now()));
+    sink.send(
+      tick(
+        Array.from({ length: 100 }, (_, i) => firing(`A${i}`)),
+        Date.now(),
+      ),
+    );
     await until(() => a.bodies.flat().length === 100 && b.bodies.flat().length === 100);
     // The server has the bodies before the sink has read the responses and counted them.
     await until(() => metric(sink, 'vigil_alertmanager_sent_total', a.url) === 100 && metric(sink, 'vigil_alertmanager_queue_length', b.url) === 0);

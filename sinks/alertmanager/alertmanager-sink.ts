@@ -17,7 +17,12 @@ import { ErrorCode } from '../../core/errors.ts';
 const L = ['alertmanager'];
 const ALERTMANAGER_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_alertmanager_sent_total', help: 'Alerts accepted by the Alertmanager.', kind: 'counter', labels: L },
-  { name: 'vigil_alertmanager_errors_total', help: 'Requests to the Alertmanager that failed (error status, timeout, refused); each is retried.', kind: 'counter', labels: L },
+  {
+    name: 'vigil_alertmanager_errors_total',
+    help: 'Requests to the Alertmanager that failed (error status, timeout, refused); each is retried.',
+    kind: 'counter',
+    labels: L,
+  },
   { name: 'vigil_alertmanager_dropped_total', help: 'Alerts dropped because the queue for the Alertmanager was full.', kind: 'counter', labels: L },
   { name: 'vigil_alertmanager_queue_length', help: 'Alerts queued for the Alertmanager.', kind: 'gauge', labels: L },
   { name: 'vigil_alertmanager_up', help: 'Whether the Alertmanager is configured usably (1) or disabled by a bad option (0).', kind: 'gauge', labels: L },
@@ -43,7 +48,11 @@ export class AlertmanagerSink implements Sink {
   private readonly disabled = new Set<DeliveryQueue>();
   private readonly logger: Logger;
 
-  constructor(config: AlertmanagerSinkConfig, ctx: Pick<SinkContext, 'logger'> & { readonly evaluationIntervalMs: number }, opts: AlertmanagerSinkOptions = {}) {
+  constructor(
+    config: AlertmanagerSinkConfig,
+    ctx: Pick<SinkContext, 'logger'> & { readonly evaluationIntervalMs: number },
+    opts: AlertmanagerSinkOptions = {},
+  ) {
     this.logger = ctx.logger;
     const resendMs = durationMs(config.resendDelay);
     this.schedule = new ResendSchedule(resendMs, ctx.evaluationIntervalMs);
@@ -61,7 +70,9 @@ export class AlertmanagerSink implements Sink {
       } catch (err) {
         // A bad TLS file disables that Alertmanager (vigil_alertmanager_up 0), not the agent.
         this.disabled.add(this.queues[i]!);
-        logFailure(this.logger, 'error', ErrorCode.ALERTMANAGER_CONFIG, err, 'alertmanager disabled: its TLS options cannot be used', { alertmanager: client.name });
+        logFailure(this.logger, 'error', ErrorCode.ALERTMANAGER_CONFIG, err, 'alertmanager disabled: its TLS options cannot be used', {
+          alertmanager: client.name,
+        });
       }
     }
     for (const q of this.queues) if (!this.disabled.has(q)) q.start();

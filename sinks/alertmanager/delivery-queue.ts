@@ -93,7 +93,9 @@ export class DeliveryQueue {
       this.errors++;
       if (!this.failing) {
         this.failing = true;
-        logFailure(this.logger, 'warn', ErrorCode.ALERTMANAGER_SEND_FAILED, err, 'alertmanager did not accept alerts; retrying with backoff', { alertmanager: this.target.name });
+        logFailure(this.logger, 'warn', ErrorCode.ALERTMANAGER_SEND_FAILED, err, 'alertmanager did not accept alerts; retrying with backoff', {
+          alertmanager: this.target.name,
+        });
       }
       return false;
     }

@@ -7,7 +7,16 @@ const S = 1000;
 const M = 60 * S;
 
 function alert(over: Partial<Alert> = {}): Alert {
-  return { labels: { alertname: 'A', node: 'n1' }, annotations: {}, state: 'firing', activeAt: 0, firedAt: 0, value: 1, generatorURL: 'http://n1/graph', ...over };
+  return {
+    labels: { alertname: 'A', node: 'n1' },
+    annotations: {},
+    state: 'firing',
+    activeAt: 0,
+    firedAt: 0,
+    value: 1,
+    generatorURL: 'http://n1/graph',
+    ...over,
+  };
 }
 
 describe('resend schedule (resendDelay 1m, evaluationInterval 10s)', () => {

@@ -39,7 +39,12 @@ export async function clientOptions(config: KafkaConfig): Promise<{ ok: true; op
     const password = file?.replace(/\r?\n$/, '') ?? '';
     rememberSecret(password);
     const { mechanism, username } = config.sasl;
-    sasl = mechanism === 'plain' ? { mechanism, username, password } : mechanism === 'scram-sha-256' ? { mechanism, username, password } : { mechanism, username, password };
+    sasl =
+      mechanism === 'plain'
+        ? { mechanism, username, password }
+        : mechanism === 'scram-sha-256'
+          ? { mechanism, username, password }
+          : { mechanism, username, password };
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, options: { brokers: config.brokers, clientId: config.clientId, ssl, sasl } };

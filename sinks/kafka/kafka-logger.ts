@@ -15,22 +15,23 @@ export function kafkaLogLevel(logger: Logger): logLevel {
 }
 
 export function pinoLogCreator(logger: Logger): logCreator {
-  return () => ({ namespace, level, log }) => {
-    const fields: Record<string, unknown> = { kafkajs: namespace };
-    for (const f of FIELDS) if (log[f] !== undefined && f !== 'stack') fields[f] = log[f];
-    const msg = String(log.message);
-    switch (level) {
-      case logLevel.ERROR:
-      case logLevel.WARN:
-        // A limited retry count is our choice (our own loop retries on top); not worth a warning.
-        if (msg.startsWith('Limiting retries for the idempotent producer')) logger.debug(fields, msg);
-        else logger.warn(fields, msg);
-        break;
-      case logLevel.INFO:
-        logger.debug(fields, msg);
-        break;
-      default:
-        logger.trace(fields, msg);
-    }
-  };
+  return () =>
+    ({ namespace, level, log }) => {
+      const fields: Record<string, unknown> = { kafkajs: namespace };
+      for (const f of FIELDS) if (log[f] !== undefined && f !== 'stack') fields[f] = log[f];
+      const msg = String(log.message);
+      switch (level) {
+        case logLevel.ERROR:
+        case logLevel.WARN:
+          // A limited retry count is our choice (our own loop retries on top); not worth a warning.
+          if (msg.startsWith('Limiting retries for the idempotent producer')) logger.debug(fields, msg);
+          else logger.warn(fields, msg);
+          break;
+        case logLevel.INFO:
+          logger.debug(fields, msg);
+          break;
+        default:
+          logger.trace(fields, msg);
+      }
+    };
 }

@@ -35,7 +35,14 @@ function context(): { ctx: SinkContext; logs: () => Record<string, unknown>[] } 
     externalUrl: 'http://n1:9464',
     env: {},
   };
-  return { ctx, logs: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    ctx,
+    logs: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 const kafka = (o: object) => kafkaOptions.parse({ enabled: true, brokers: ['127.0.0.1:1'], ...o });
@@ -54,7 +61,12 @@ describe('Kafka client options', () => {
     writeFileSync(ca, 'CA PEM');
     const ok = await clientOptions(kafka({ tls: { enabled: true, caFile: ca, rejectUnauthorized: false } }));
     expect(ok.ok && ok.options.ssl).toEqual({ rejectUnauthorized: false, ca: ['CA PEM'] });
-    const bad = await clientOptions(kafka({ tls: { enabled: true, certFile: path.join(dir, 'missing.pem') }, sasl: { mechanism: 'plain', username: 'u', passwordFile: path.join(dir, 'nope') } }));
+    const bad = await clientOptions(
+      kafka({
+        tls: { enabled: true, certFile: path.join(dir, 'missing.pem') },
+        sasl: { mechanism: 'plain', username: 'u', passwordFile: path.join(dir, 'nope') },
+      }),
+    );
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.errors.map((e) => [e.code, e.where])).toEqual([

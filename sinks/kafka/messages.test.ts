@@ -56,7 +56,14 @@ describe('Kafka message encoding (schema version 1)', () => {
     const metrics = out.filter((m) => m.topic === 'm').map(decode);
     expect(metrics.map((m) => m.name)).toEqual(['node_load1', 'node_cpu_seconds_total', 'node_memory_MemTotal_bytes', 'weird']);
     const cpu = metrics[1]!;
-    expect(cpu).toMatchObject({ schema_version: 1, type: 'metric_family', node: 'node-a', timestamp: '2026-11-23T12:00:00.250Z', agent_instance: 'run-1', kind: 'counter' });
+    expect(cpu).toMatchObject({
+      schema_version: 1,
+      type: 'metric_family',
+      node: 'node-a',
+      timestamp: '2026-11-23T12:00:00.250Z',
+      agent_instance: 'run-1',
+      kind: 'counter',
+    });
     expect(cpu.samples).toEqual([
       { labels: { cpu: '0', mode: 'idle' }, value: 100 },
       { labels: { cpu: '0', mode: 'user' }, value: 7 },

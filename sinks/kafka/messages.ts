@@ -118,12 +118,14 @@ export class MessageEncoder {
         this.families.delete(name);
         continue;
       }
-      emit(this.queued(this.topics.metrics, {
-        ...this.envelope('metric_family', timestamp),
-        name,
-        kind: samples[0]!.kind,
-        samples: samples.map((s) => ({ labels: s.labels, value: jsonValue(s.value) })),
-      }));
+      emit(
+        this.queued(this.topics.metrics, {
+          ...this.envelope('metric_family', timestamp),
+          name,
+          kind: samples[0]!.kind,
+          samples: samples.map((s) => ({ labels: s.labels, value: jsonValue(s.value) })),
+        }),
+      );
       samples.length = 0;
     }
     for (const a of tick.anomalies) emit(this.queued(this.topics.anomalies, this.anomaly(a, timestamp)));
@@ -135,7 +137,14 @@ export class MessageEncoder {
   }
 
   private anomaly(a: AnomalyScore, timestamp: string): AnomalyScoreMessage {
-    return { ...this.envelope('anomaly_score', timestamp), metric: a.metric, labels: a.labels, value: jsonValue(a.value), score: a.score, anomalous: a.anomalous };
+    return {
+      ...this.envelope('anomaly_score', timestamp),
+      metric: a.metric,
+      labels: a.labels,
+      value: jsonValue(a.value),
+      score: a.score,
+      anomalous: a.anomalous,
+    };
   }
 
   private transition(t: AlertTransition, timestamp: string): AlertTransitionMessage {

@@ -6,8 +6,18 @@ export const KAFKA_METRICS: readonly MetricSpec[] = [
   { name: 'vigil_kafka_errors_total', help: 'Failed attempts to connect to Kafka or to produce a batch (the batch is retried).', kind: 'counter', labels: [] },
   { name: 'vigil_kafka_buffered_messages', help: 'Messages waiting for delivery to Kafka (queued or in flight).', kind: 'gauge', labels: [] },
   { name: 'vigil_kafka_buffered_bytes', help: 'Bytes of the messages waiting for delivery to Kafka.', kind: 'gauge', labels: [] },
-  { name: 'vigil_kafka_dropped_total', help: 'Messages given up: the oldest pushed out of the full buffer, or left over at shutdown.', kind: 'counter', labels: [] },
-  { name: 'vigil_kafka_up', help: 'Whether the last attempt to deliver to Kafka succeeded (0 while the brokers are unreachable or the sink is misconfigured).', kind: 'gauge', labels: [] },
+  {
+    name: 'vigil_kafka_dropped_total',
+    help: 'Messages given up: the oldest pushed out of the full buffer, or left over at shutdown.',
+    kind: 'counter',
+    labels: [],
+  },
+  {
+    name: 'vigil_kafka_up',
+    help: 'Whether the last attempt to deliver to Kafka succeeded (0 while the brokers are unreachable or the sink is misconfigured).',
+    kind: 'gauge',
+    labels: [],
+  },
 ];
 
 export interface KafkaStats {

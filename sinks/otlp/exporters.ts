@@ -29,7 +29,9 @@ export function metricExporter(s: SignalSettings, timeoutMillis: number): PushMe
 }
 
 export function spanExporter(s: SignalSettings): SpanExporter {
-  return s.protocol === 'grpc' ? new GrpcTraceExporter({ url: s.url, metadata: metadata(s.headers) }) : new ProtoTraceExporter({ url: s.url, headers: { ...s.headers } });
+  return s.protocol === 'grpc'
+    ? new GrpcTraceExporter({ url: s.url, metadata: metadata(s.headers) })
+    : new ProtoTraceExporter({ url: s.url, headers: { ...s.headers } });
 }
 
 export class ObservedMetricExporter implements PushMetricExporter {

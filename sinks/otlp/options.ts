@@ -6,8 +6,7 @@ import { duration } from '../../core/duration.ts';
 export const OTLP_PROTOCOLS = ['http/protobuf', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
-export const otlpOptions = z
-  .strictObject({
+export const otlpOptions = z.strictObject({
   enabled: z.boolean().default(false),
   /** Base endpoint of both signals; empty means OTEL_EXPORTER_OTLP_ENDPOINT (else the OTLP default). */
   endpoint: z.string().default(''),

@@ -92,7 +92,9 @@ export class OtlpSink implements Sink {
       const { node, tracing } = await import('@opentelemetry/sdk-node');
       this.tracerProvider = new node.NodeTracerProvider({
         resource: this.resource,
-        spanProcessors: [new tracing.BatchSpanProcessor(new ObservedSpanExporter(spanExporter(this.settings.traces), this.observe), { scheduledDelayMillis: 1000 })],
+        spanProcessors: [
+          new tracing.BatchSpanProcessor(new ObservedSpanExporter(spanExporter(this.settings.traces), this.observe), { scheduledDelayMillis: 1000 }),
+        ],
       });
       if (!trace.setGlobalTracerProvider(this.tracerProvider)) this.logger.warn('a global tracer provider was already registered; Vigil spans go there');
     }

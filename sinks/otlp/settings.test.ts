@@ -23,7 +23,11 @@ describe('OTLP settings, resolved the standard way', () => {
   });
 
   it('uses the gRPC endpoint without a path, with the signal-specific protocol winning over the generic one', () => {
-    const env = { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' };
+    const env = {
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317',
+    };
     const s = resolveOtlpSettings(otlp(), env);
     expect(s.metrics).toMatchObject({ protocol: 'grpc', url: 'http://collector:4317' });
     expect(s.traces).toMatchObject({ protocol: 'http/protobuf', url: 'http://collector:4317/v1/traces' });
@@ -86,6 +90,8 @@ describe('sinks config', () => {
     expect(kafkaOptions.safeParse({ enabled: true, brokers: ['k:9092'], maxInFlightRequests: 6 }).success).toBe(false);
     const noPort = kafkaOptions.safeParse({ enabled: true, brokers: ['kafka-0'] });
     expect(noPort.error!.issues[0]!.path).toEqual(['brokers', 0]);
-    expect(kafkaOptions.safeParse({ enabled: true, brokers: ['k:9092'], sasl: { mechanism: 'scram-sha-512', username: 'u', passwordFile: '/p' } }).success).toBe(true);
+    expect(
+      kafkaOptions.safeParse({ enabled: true, brokers: ['k:9092'], sasl: { mechanism: 'scram-sha-512', username: 'u', passwordFile: '/p' } }).success,
+    ).toBe(true);
   });
 });

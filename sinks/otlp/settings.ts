@@ -52,7 +52,8 @@ const nonEmpty = (s: string | undefined): string | undefined => (s === undefined
 
 function signalSettings(signal: Signal, config: OtlpConfig, env: NodeJS.ProcessEnv, warnings: string[]): SignalSettings {
   const SIG = signal.toUpperCase();
-  const protocolText = nonEmpty(config.protocol) ?? nonEmpty(env[`OTEL_EXPORTER_OTLP_${SIG}_PROTOCOL`]) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ?? 'http/protobuf';
+  const protocolText =
+    nonEmpty(config.protocol) ?? nonEmpty(env[`OTEL_EXPORTER_OTLP_${SIG}_PROTOCOL`]) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ?? 'http/protobuf';
   let protocol: OtlpProtocol = 'http/protobuf';
   if ((OTLP_PROTOCOLS as readonly string[]).includes(protocolText)) protocol = protocolText as OtlpProtocol;
   else warnings.push(`OTLP protocol "${protocolText}" for ${signal} is not supported (use http/protobuf or grpc); using http/protobuf`);

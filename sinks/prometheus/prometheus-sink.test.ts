@@ -20,7 +20,9 @@ async function scrape(sink: PrometheusSink): Promise<{ body: string; type: strin
 }
 
 function newSink(): PrometheusSink {
-  const catalog = new MetricCatalog([{ name: 'node_network_receive_bytes_total', help: 'Network device statistic receive_bytes.', kind: 'counter', labels: ['device'] }]);
+  const catalog = new MetricCatalog([
+    { name: 'node_network_receive_bytes_total', help: 'Network device statistic receive_bytes.', kind: 'counter', labels: ['device'] },
+  ]);
   const sink = new PrometheusSink(catalog, Date.now());
   new MeterProvider({ readers: [sink.exporter] });
   return sink;
@@ -29,7 +31,12 @@ function newSink(): PrometheusSink {
 describe('Prometheus sink', () => {
   it('serves only the latest snapshot: a vanished series is gone', async () => {
     const sink = newSink();
-    sink.send(tickOf({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 1), counter('node_network_receive_bytes_total', { device: 'veth9' }, 2)] }));
+    sink.send(
+      tickOf({
+        timestamp: Date.now(),
+        samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 1), counter('node_network_receive_bytes_total', { device: 'veth9' }, 2)],
+      }),
+    );
     sink.send(tickOf({ timestamp: Date.now(), samples: [counter('node_network_receive_bytes_total', { device: 'eth0' }, 5)] }));
     const { body, type } = await scrape(sink);
     expect(body).toContain('node_network_receive_bytes_total{device="eth0"} 5');

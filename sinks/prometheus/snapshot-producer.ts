@@ -4,13 +4,7 @@
 // unmounted filesystem would be exported forever. A producer exports exactly the snapshot.
 import type { HrTime } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  type CollectionResult,
-  DataPointType,
-  type MetricData,
-  type MetricProducer,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type CollectionResult, DataPointType, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import type { Snapshot } from '../../core/snapshot.ts';
 import type { MetricCatalog } from './metric-catalog.ts';
@@ -72,7 +66,9 @@ export class SnapshotMetricProducer implements MetricProducer {
           lines = [`# HELP ${s.name} ${escapeHelp(this.catalog.help(s.name))}`, `# TYPE ${s.name} ${s.kind === 'counter' ? 'counter' : 'gauge'}`];
           colon.set(s.name, lines);
         }
-        const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+        const labels = Object.entries(s.labels)
+          .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
+          .join(',');
         lines.push(`${s.name}${labels === '' ? '' : `{${labels}}`} ${valueText(s.value)}`);
         continue;
       }

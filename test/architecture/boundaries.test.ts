@@ -44,7 +44,15 @@ function relativeImports(path: string): { spec: string; line: number }[] {
 function imports(folders: readonly string[]): { file: string; folder: string; spec: string; line: number; target: string }[] {
   return folders.flatMap((folder) =>
     sourceFiles(folder).flatMap((file) =>
-      relativeImports(file).map(({ spec, line }) => ({ file, folder, spec, line, target: relative(ROOT, resolve(ROOT, dirname(file), spec)).split(sep).join('/') })),
+      relativeImports(file).map(({ spec, line }) => ({
+        file,
+        folder,
+        spec,
+        line,
+        target: relative(ROOT, resolve(ROOT, dirname(file), spec))
+          .split(sep)
+          .join('/'),
+      })),
     ),
   );
 }

@@ -89,10 +89,32 @@ const WATCHDOG = 'VigilWatchdog';
 
 /** The PromQL the agent evaluates (issue 5): anything else in a default rule would not run on the node. */
 const SUPPORTED_FUNCTIONS = new Set([
-  'vector', 'rate', 'irate', 'increase', 'delta', 'deriv', 'predict_linear', 'changes', 'resets', 'absent', 'time', 'abs',
-  'clamp', 'clamp_min', 'clamp_max', 'label_replace',
-  'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time',
-  'stddev_over_time', 'stdvar_over_time', 'quantile_over_time', 'present_over_time',
+  'vector',
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'deriv',
+  'predict_linear',
+  'changes',
+  'resets',
+  'absent',
+  'time',
+  'abs',
+  'clamp',
+  'clamp_min',
+  'clamp_max',
+  'label_replace',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'last_over_time',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'quantile_over_time',
+  'present_over_time',
 ]);
 const SUPPORTED_AGGREGATIONS = new Set(['sum', 'avg', 'min', 'max', 'count', 'topk', 'bottomk']);
 const UNSUPPORTED_NODES = new Set(['SubqueryExpr', 'AtModifierPreprocessors', 'At']);
@@ -106,7 +128,8 @@ function promqlProblems(expr: string): string[] {
       const text = expr.slice(ref.from, ref.to);
       if (ref.type.isError) problems.push(`syntax error at ${ref.from}`);
       else if (ref.name === 'FunctionIdentifier' && !SUPPORTED_FUNCTIONS.has(text)) problems.push(`function ${text} is not supported by the agent`);
-      else if (ref.name === 'AggregateOp' && !SUPPORTED_AGGREGATIONS.has(text.toLowerCase())) problems.push(`aggregation ${text} is not supported by the agent`);
+      else if (ref.name === 'AggregateOp' && !SUPPORTED_AGGREGATIONS.has(text.toLowerCase()))
+        problems.push(`aggregation ${text} is not supported by the agent`);
       else if (UNSUPPORTED_NODES.has(ref.name)) problems.push(`${ref.name} is not supported by the agent`);
     },
   });
@@ -117,12 +140,30 @@ describe('default rule files', () => {
   it('are the three shipped files with every default alert', () => {
     expect(ruleFiles.map((f) => path.basename(f))).toEqual(['node.rules.yml', 'postgres.rules.yml', 'vigil.rules.yml']);
     for (const name of [
-      'NodeFilesystemAlmostOutOfSpace', 'NodeFilesystemSpaceFillingUp', 'NodeFilesystemAlmostOutOfFiles', 'NodeMemoryHighUtilization',
-      'NodeCPUHighUsage', 'NodeDiskIOSaturation', 'NodeNetworkReceiveErrs', 'NodeNetworkTransmitErrs', 'PostgresReplicationLagHigh',
-      'PostgresReplicaNotStreaming', 'PostgresReplicationSlotRetainingWAL', 'PostgresStandbyMissing', 'PostgresDown',
-      'HostAnomalyDetected', 'VigilCollectorFailing', 'PostgresWALArchivingFailing', 'PostgresWALArchiveBacklogGrowing',
-      'PostgresWALArchiveOlderThanRPO', 'PostgresFailoverHappened', 'PostgresPromotedPrimaryWithoutStandbys', 'PgBouncerDown',
-      'PgBouncerClientsWaiting', 'PgBouncerClientConnectionsNearLimit', WATCHDOG,
+      'NodeFilesystemAlmostOutOfSpace',
+      'NodeFilesystemSpaceFillingUp',
+      'NodeFilesystemAlmostOutOfFiles',
+      'NodeMemoryHighUtilization',
+      'NodeCPUHighUsage',
+      'NodeDiskIOSaturation',
+      'NodeNetworkReceiveErrs',
+      'NodeNetworkTransmitErrs',
+      'PostgresReplicationLagHigh',
+      'PostgresReplicaNotStreaming',
+      'PostgresReplicationSlotRetainingWAL',
+      'PostgresStandbyMissing',
+      'PostgresDown',
+      'HostAnomalyDetected',
+      'VigilCollectorFailing',
+      'PostgresWALArchivingFailing',
+      'PostgresWALArchiveBacklogGrowing',
+      'PostgresWALArchiveOlderThanRPO',
+      'PostgresFailoverHappened',
+      'PostgresPromotedPrimaryWithoutStandbys',
+      'PgBouncerDown',
+      'PgBouncerClientsWaiting',
+      'PgBouncerClientConnectionsNearLimit',
+      WATCHDOG,
     ]) {
       expect(alertNames).toContain(name);
     }
@@ -142,7 +183,7 @@ describe('default rule files', () => {
     expect(r.output).not.toMatch(/FAILED/);
   });
 
-  it('pass the agent\'s own `vigil check-rules` (every function and template the agent supports)', async () => {
+  it("pass the agent's own `vigil check-rules` (every function and template the agent supports)", async () => {
     const r = await runCli(['check-rules', ...ruleFiles]);
     expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
     for (const f of ruleFiles) expect(r.stdout).toContain(`${path.basename(f)}: SUCCESS`);
@@ -196,8 +237,14 @@ describe('default rule files', () => {
             continue;
           }
           for (const e of exp) {
-            expect(e.exp_labels?.severity, `${path.basename(file)}: ${a.alertname} expects its severity`).toMatch(a.alertname === WATCHDOG ? /^none$/ : /^(info|warning|critical)$/);
-            expect(Object.keys(e.exp_annotations ?? {}).sort(), `${path.basename(file)}: ${a.alertname} expects its annotations`).toEqual(['description', 'summary', 'value']);
+            expect(e.exp_labels?.severity, `${path.basename(file)}: ${a.alertname} expects its severity`).toMatch(
+              a.alertname === WATCHDOG ? /^none$/ : /^(info|warning|critical)$/,
+            );
+            expect(Object.keys(e.exp_annotations ?? {}).sort(), `${path.basename(file)}: ${a.alertname} expects its annotations`).toEqual([
+              'description',
+              'summary',
+              'value',
+            ]);
           }
           fires.add(a.alertname);
         }
@@ -243,14 +290,17 @@ function expandValues(text: string): number[] {
   return out;
 }
 
-describe('the promtool unit tests, evaluated by the agent\'s own rule engine', () => {
+describe("the promtool unit tests, evaluated by the agent's own rule engine", () => {
   const RUNBOOK_BASE = 'http://node-1:9464/runbooks';
   for (const file of files(RULE_TESTS_DIR, '.test.yml')) {
     const doc = parseYaml(readFileSync(file, 'utf8')) as { rule_files: string[]; evaluation_interval: string; tests: PromtoolRuleTest[] };
     for (const t of doc.tests) {
       it(`${path.basename(file)}: ${t.name}`, async () => {
         expect(minutes(doc.evaluation_interval)).toBe(minutes(t.interval));
-        const loaded = await loadRuleFiles(doc.rule_files.map((f) => path.join(RULE_TESTS_DIR, f)), defaultRuleEngine.compile);
+        const loaded = await loadRuleFiles(
+          doc.rule_files.map((f) => path.join(RULE_TESTS_DIR, f)),
+          defaultRuleEngine.compile,
+        );
         expect(loaded.errors).toEqual([]);
         const manager = new RuleManager(loaded.groups, {
           evaluationIntervalMs: 60_000,
@@ -272,7 +322,10 @@ describe('the promtool unit tests, evaluated by the agent\'s own rule engine', (
         let checked = 0;
         for (let m = 0; m <= last; m++) {
           const ts = m * 60_000;
-          history.append({ timestamp: ts, samples: series.flatMap((s) => (m < s.values.length ? [{ name: s.name, labels: s.labels, value: s.values[m]! }] : [])) });
+          history.append({
+            timestamp: ts,
+            samples: series.flatMap((s) => (m < s.values.length ? [{ name: s.name, labels: s.labels, value: s.values[m]! }] : [])),
+          });
           manager.evaluate(history, ts);
           for (const c of checks.get(m) ?? []) {
             checked++;
@@ -286,7 +339,10 @@ describe('the promtool unit tests, evaluated by the agent\'s own rule engine', (
               });
             const expected = (c.exp_alerts ?? []).map((e) => ({ labels: { ...e.exp_labels, alertname: c.alertname }, annotations: e.exp_annotations ?? {} }));
             const key = (a: { labels: Record<string, string> }): string => JSON.stringify(Object.entries(a.labels).sort());
-            expect(firing.sort((a, b) => key(a).localeCompare(key(b))), `${c.alertname} at ${c.eval_time}`).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
+            expect(
+              firing.sort((a, b) => key(a).localeCompare(key(b))),
+              `${c.alertname} at ${c.eval_time}`,
+            ).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
           }
         }
         expect(checked).toBe(t.alert_rule_test?.length ?? 0);
@@ -302,8 +358,14 @@ const runbookNames = files(RUNBOOKS_DIR, '.md').map((f) => path.basename(f, '.md
 
 describe('runbooks', () => {
   it('exist for every default alert, and every runbook has an alert', () => {
-    expect(runbookNames.filter((n) => !alertNames.includes(n)), 'runbooks without a rule').toEqual([]);
-    expect(alertNames.filter((n) => !runbookNames.includes(n)), 'alerts without a runbook').toEqual([]);
+    expect(
+      runbookNames.filter((n) => !alertNames.includes(n)),
+      'runbooks without a rule',
+    ).toEqual([]);
+    expect(
+      alertNames.filter((n) => !runbookNames.includes(n)),
+      'alerts without a runbook',
+    ).toEqual([]);
   });
 
   it('have a title and the five sections, in order, each with content, and PromQL or shell to diagnose', () => {
@@ -327,7 +389,10 @@ describe('runbooks', () => {
     for (const name of runbookNames) {
       const text = readFileSync(path.join(RUNBOOKS_DIR, `${name}.md`), 'utf8');
       for (const block of text.matchAll(/```promql\n([\s\S]*?)```/g)) {
-        for (const query of block[1]!.replace(/\n(?=\s)/g, ' ').split('\n').filter((l) => l.trim() !== '')) {
+        for (const query of block[1]!
+          .replace(/\n(?=\s)/g, ' ')
+          .split('\n')
+          .filter((l) => l.trim() !== '')) {
           const errors: number[] = [];
           promqlParser.parse(query).iterate({ enter: (ref) => void (ref.type.isError && errors.push(ref.from)) });
           expect(errors, `${name}.md: ${query}`).toEqual([]);
@@ -379,7 +444,15 @@ describe('runbook pages in headless Chromium', () => {
     origin = `http://127.0.0.1:${server.address!.port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM_BIN,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -476,7 +549,9 @@ describe('alertmanager.yml', () => {
       [['severity="warning"'], 'slack-warnings'],
       [['severity="info"'], 'slack-warnings'],
     ]);
-    expect(cfg.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster', 'node'] }]);
+    expect(cfg.inhibit_rules).toEqual([
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster', 'node'] },
+    ]);
     const pd = cfg.receivers.find((r) => r.name === 'pagerduty-critical')!.pagerduty_configs![0]!;
     const slack = cfg.receivers.find((r) => r.name === 'slack-warnings')!.slack_configs![0]!;
     expect(pd.routing_key_file).toBeTypeOf('string');
@@ -571,10 +646,13 @@ describe('the shipped Alertmanager config, run by a real Alertmanager', () => {
   };
 
   const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
-    untilEvent(what, probe, { timeoutMs, intervalMs: 100, context: () => `received: ${JSON.stringify(receiver.received, null, 1).slice(0, 3000)}\nalertmanager:\n${tail(am?.stderr() ?? '', 20)}` });
+    untilEvent(what, probe, {
+      timeoutMs,
+      intervalMs: 100,
+      context: () => `received: ${JSON.stringify(receiver.received, null, 1).slice(0, 3000)}\nalertmanager:\n${tail(am?.stderr() ?? '', 20)}`,
+    });
 
-  const slackFor = (node: string): Received | undefined =>
-    receiver.received.find((r) => r.path === '/slack' && JSON.stringify(r.body).includes(`on ${node}`));
+  const slackFor = (node: string): Received | undefined => receiver.received.find((r) => r.path === '/slack' && JSON.stringify(r.body).includes(`on ${node}`));
   const pagerduty = (action: string): Received | undefined => receiver.received.find((r) => r.path === '/v2/enqueue' && r.body.event_action === action);
 
   beforeAll(async () => {
@@ -587,7 +665,14 @@ describe('the shipped Alertmanager config, run by a real Alertmanager', () => {
     const configFile = path.join(dir, 'alertmanager.yml');
     await writeFile(
       configFile,
-      alertmanagerConfigFor({ slackUrlFile, pagerdutyKeyFile, pagerdutyUrl: `${receiver.url}/v2/enqueue`, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' }),
+      alertmanagerConfigFor({
+        slackUrlFile,
+        pagerdutyKeyFile,
+        pagerdutyUrl: `${receiver.url}/v2/enqueue`,
+        groupWait: '1s',
+        groupInterval: '1s',
+        repeatInterval: '1h',
+      }),
     );
     const check = await run(AMTOOL_BIN, ['check-config', configFile]);
     expect(check.code, check.output).toBe(0);
@@ -632,7 +717,11 @@ describe('the shipped Alertmanager config, run by a real Alertmanager', () => {
 
   it('posts a warning to Slack with summary, node, value and the runbook link', async () => {
     const slack = await until('the Slack message for node-2', () => slackFor('node-2'));
-    const body = slack.body as { channel: string; username: string; attachments: { title: string; title_link: string; text: string; actions?: { url: string }[] }[] };
+    const body = slack.body as {
+      channel: string;
+      username: string;
+      attachments: { title: string; title_link: string; text: string; actions?: { url: string }[] }[];
+    };
     expect(body.channel).toBe('#alerts');
     expect(body.username).toBe('Vigil');
     const a = body.attachments[0]!;

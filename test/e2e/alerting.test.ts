@@ -70,7 +70,6 @@ async function setLoad(load1: number): Promise<void> {
   await rename(`${f}.tmp`, f);
 }
 
-
 interface ApiAlert {
   labels: Record<string, string>;
   state: string;
@@ -149,7 +148,11 @@ describe('alerts from the agent through real Alertmanagers', () => {
     // The agent's own view: ALERTS on /metrics, the alert on /api/v1/alerts.
     const metrics = await agent!.scrape();
     expect(metrics).toMatch(/ALERTS\{[^}]*alertname="E2ELoadCritical"[^}]*alertstate="firing"/);
-    expect((await agentAlerts()).map((a) => `${a.labels.alertname}:${a.state}`).sort()).toEqual(['E2ELoadCritical:firing', 'E2ELoadSustained:pending', 'E2ELoadWarning:firing']);
+    expect((await agentAlerts()).map((a) => `${a.labels.alertname}:${a.state}`).sort()).toEqual([
+      'E2ELoadCritical:firing',
+      'E2ELoadSustained:pending',
+      'E2ELoadWarning:firing',
+    ]);
     // The runbook route of a shipped alert serves HTML.
     expect(await getText(`${agent!.url}/runbooks/NodeCPUHighUsage`)).toMatch(/<html/i);
   });
@@ -189,8 +192,14 @@ describe('alerts from the agent through real Alertmanagers', () => {
 
     am1 = await startAlertmanager({ config: amConfig, port });
     // A fresh Alertmanager counts what it receives from now on: the queued firing alerts, then the resolution.
-    await until('the restarted Alertmanager to receive the firing state', async () => (await am1!.metric('alertmanager_alerts_received_total', { status: 'firing' })) > 0);
-    await until('the restarted Alertmanager to receive the resolution', async () => (await am1!.metric('alertmanager_alerts_received_total', { status: 'resolved' })) > 0);
+    await until(
+      'the restarted Alertmanager to receive the firing state',
+      async () => (await am1!.metric('alertmanager_alerts_received_total', { status: 'firing' })) > 0,
+    );
+    await until(
+      'the restarted Alertmanager to receive the resolution',
+      async () => (await am1!.metric('alertmanager_alerts_received_total', { status: 'resolved' })) > 0,
+    );
     await until('the queue to drain', async () => (await agentMetric('vigil_alertmanager_queue_length', am1!)) === 0);
     expect(await agentMetric('vigil_alertmanager_dropped_total', am1!)).toBe(0);
     expect(await agentMetric('vigil_alertmanager_sent_total', am1!)).toBeGreaterThan(0);
@@ -207,7 +216,9 @@ describe('alerts from the agent through real Alertmanagers', () => {
     const exit = await agent!.stop('SIGTERM');
     expect(exit.code).toBe(0);
     agent = await startAgent({ interval: '1s', args: ['--config', path.join(dir, 'vigil.yml'), `--path.procfs=${path.join(dir, 'proc')}`] });
-    const restored = await until('E2ELoadSustained after the restart', async () => (await agentAlerts()).find((a) => a.labels.alertname === 'E2ELoadSustained'));
+    const restored = await until('E2ELoadSustained after the restart', async () =>
+      (await agentAlerts()).find((a) => a.labels.alertname === 'E2ELoadSustained'),
+    );
     expect(restored.state).toBe('pending');
     expect(restored.activeAt).toBe(pending.activeAt);
     await agent.waitForLog((ev) => ev.msg === 'alert state restored' && Number(ev.alerts) >= 1);
@@ -256,7 +267,11 @@ describe('an Alertmanager behind TLS and basic auth (in-process sink, real Alert
       alertmanagers: [{ url: am!.url, timeout: '2s', basicAuth: { username: 'vigil', passwordFile }, tls: { caFile, serverName: 'alertmanager.test' } }],
       resendDelay: '2s',
     });
-    return new AlertmanagerSink(config, { logger: pino({ level: 'silent' }), evaluationIntervalMs: 10_000 }, { queue: { backoffInitialMs: 100, backoffMaxMs: 200 } });
+    return new AlertmanagerSink(
+      config,
+      { logger: pino({ level: 'silent' }), evaluationIntervalMs: 10_000 },
+      { queue: { backoffInitialMs: 100, backoffMaxMs: 200 } },
+    );
   }
 
   const sample = (sink: AlertmanagerSink, name: string) => sink.selfSamples().find((x) => x.name === name)!.value;

@@ -94,7 +94,12 @@ describe('vigil run', () => {
       await Promise.race([peer.exited, sleep(20)]);
     }
     expect(peer.exit!.code, peer.stderr()).toBe(2);
-    expect(peer.stderr().split('\n').filter((l) => l.startsWith(CONFIG_INVALID))).toHaveLength(2);
+    expect(
+      peer
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith(CONFIG_INVALID)),
+    ).toHaveLength(2);
     expect(listened, 'the port was bound while the invalid config was being reported').toBe(false);
     expect(await isListening(port)).toBe(false);
   });
@@ -156,4 +161,3 @@ describe('vigil run', () => {
     expect((await agent.waitForLog((l) => l.msg === 'vigil started')).interval).toBe('300ms');
   });
 });
-

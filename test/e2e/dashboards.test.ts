@@ -84,11 +84,30 @@ beforeAll(async () => {
   // Archiving on (to nowhere: `true` succeeds), so the archiving panels have their series.
   pair = await startPrimaryReplica({ extraConf: ['archive_mode = on', "archive_command = 'true'"] });
   writeFileSync(path.join(dir, 'pgpass'), `${pair.monitorPassword}\n`, { mode: 0o600 });
-  bouncer = await startPgBouncer({ upstreamPort: pair.primary.port, users: { vigil_stats: pair.monitorPassword, postgres: pair.monitorPassword }, statsUsers: ['vigil_stats'] });
+  bouncer = await startPgBouncer({
+    upstreamPort: pair.primary.port,
+    users: { vigil_stats: pair.monitorPassword, postgres: pair.monitorPassword },
+    statsUsers: ['vigil_stats'],
+  });
   const target = (name: string, port: number) =>
-    [`    - name: ${name}`, '      host: 127.0.0.1', `      port: ${port}`, `      user: ${MONITOR_USER}`, `      passwordFile: ${path.join(dir, 'pgpass')}`, '      sslmode: disable', ...(name === 'primary' ? ['      expectedReplicas: 1'] : [])].join('\n');
-  const pgbouncer = ['pgbouncer:', '  targets:', `    - { name: pgbouncer, host: 127.0.0.1, port: ${bouncer.port}, user: vigil_stats, passwordFile: ${path.join(dir, 'pgpass')}, sslmode: disable }`];
-  writeFileSync(path.join(dir, 'vigil.yml'), ['interval: 1s', 'postgres:', '  targets:', target('primary', pair.primary.port), target('replica', pair.replica.port), ...pgbouncer, ''].join('\n'));
+    [
+      `    - name: ${name}`,
+      '      host: 127.0.0.1',
+      `      port: ${port}`,
+      `      user: ${MONITOR_USER}`,
+      `      passwordFile: ${path.join(dir, 'pgpass')}`,
+      '      sslmode: disable',
+      ...(name === 'primary' ? ['      expectedReplicas: 1'] : []),
+    ].join('\n');
+  const pgbouncer = [
+    'pgbouncer:',
+    '  targets:',
+    `    - { name: pgbouncer, host: 127.0.0.1, port: ${bouncer.port}, user: vigil_stats, passwordFile: ${path.join(dir, 'pgpass')}, sslmode: disable }`,
+  ];
+  writeFileSync(
+    path.join(dir, 'vigil.yml'),
+    ['interval: 1s', 'postgres:', '  targets:', target('primary', pair.primary.port), target('replica', pair.replica.port), ...pgbouncer, ''].join('\n'),
+  );
   agent = await startAgent({ args: ['--config', path.join(dir, 'vigil.yml'), `--state-dir=${dir}`], timeoutMs: 60_000 });
   const starts = [startPrometheus([{ job: 'vigil', targets: [agent.url.replace('http://', '')], labels: { node: NODE } }]).then((p) => (prometheus = p))];
   await settleAll(starts);
@@ -138,7 +157,11 @@ describe('Grafana dashboards', () => {
           expect(t.expr, `${a.title} ${t.refId}`).toMatch(/node=~"\$node",instance=~"\$instance"/);
         }
         for (const b of d.panels.slice(i + 1)) {
-          const overlap = a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w && a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h;
+          const overlap =
+            a.gridPos.x < b.gridPos.x + b.gridPos.w &&
+            b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+            a.gridPos.y < b.gridPos.y + b.gridPos.h &&
+            b.gridPos.y < a.gridPos.y + a.gridPos.h;
           expect(overlap, `${d.title}: "${a.title}" and "${b.title}" overlap`).toBe(false);
         }
       }
@@ -146,13 +169,15 @@ describe('Grafana dashboards', () => {
   });
 
   it('provisioning points Grafana at the dashboards folder and a Prometheus data source', () => {
-    const prov = parse(readFileSync(path.join(DASHBOARD_DIR, 'provisioning/dashboards/vigil.yaml'), 'utf8')) as { providers: { type: string; options: { path: string } }[] };
+    const prov = parse(readFileSync(path.join(DASHBOARD_DIR, 'provisioning/dashboards/vigil.yaml'), 'utf8')) as {
+      providers: { type: string; options: { path: string } }[];
+    };
     expect(prov.providers[0]).toMatchObject({ type: 'file', options: { path: expect.any(String) } });
     const ds = parse(readFileSync(path.join(DASHBOARD_DIR, 'provisioning/datasources/prometheus.yaml'), 'utf8')) as { datasources: { type: string }[] };
     expect(ds.datasources.map((d) => d.type)).toEqual(['prometheus']);
   });
 
-  it("every variable query returns values, and every panel query parses and returns series from Prometheus", async () => {
+  it('every variable query returns values, and every panel query parses and returns series from Prometheus', async () => {
     const empty: string[] = [];
     const landed: string[] = [];
     let checked = 0;

@@ -31,7 +31,12 @@ afterAll(async () => {
 
 function config(name: string, detector: Record<string, unknown>): string {
   const file = path.join(dir, `${name}.yml`);
-  writeFileSync(file, `detector:\n${Object.entries(detector).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
+  writeFileSync(
+    file,
+    `detector:\n${Object.entries(detector)
+      .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+      .join('\n')}\n`,
+  );
   return file;
 }
 
@@ -42,7 +47,6 @@ async function start(name: string, detector: Record<string, unknown>, stateDir: 
 }
 
 const samples = (e: Exposition, name: string) => e.families.get(name)?.samples ?? [];
-
 
 describe('detector in the running agent', () => {
   it('a corrupt model: one error log with its code, vigil_detector_up 0, no scores, collection goes on', async () => {
@@ -78,7 +82,11 @@ describe('detector in the running agent', () => {
     expect(metrics.has('node_memory_used_ratio')).toBe(true);
     expect(m.families.get('vigil_detector_inference_seconds')?.type).toBe('histogram');
     // On-node retraining is on by default: scheduled (a daily minute from the node name), counted.
-    expect(samples(m, 'vigil_detector_retrain_runs_total').map((s) => s.labels.outcome).sort()).toEqual(['failed', 'rejected', 'swapped']);
+    expect(
+      samples(m, 'vigil_detector_retrain_runs_total')
+        .map((s) => s.labels.outcome)
+        .sort(),
+    ).toEqual(['failed', 'rejected', 'swapped']);
     expect(first.logs().some((e) => e.event === 'detector_retrain_scheduled')).toBe(true);
     // promtool lints the detector's families cleanly (the rest of the exposition is checked in prometheus.test.ts).
     const body = await first.scrape();
@@ -123,7 +131,15 @@ describe('vigil eval --report in headless Chromium', () => {
     }
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage();

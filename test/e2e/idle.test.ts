@@ -96,7 +96,16 @@ describe('an idle agent with every sink connected', () => {
   it('sleeps between ticks: ≤ 10 main-thread wake-ups per second, ≤ 1 % of a core, JSON-only output', async () => {
     writeFileSync(
       path.join(dir, 'always.rules.yml'),
-      ['groups:', '  - name: idle', '    rules:', '      - alert: IdleE2EAlwaysFiring', '        expr: vigil_build_info > 0', '        labels:', '          severity: info', ''].join('\n'),
+      [
+        'groups:',
+        '  - name: idle',
+        '    rules:',
+        '      - alert: IdleE2EAlwaysFiring',
+        '        expr: vigil_build_info > 0',
+        '        labels:',
+        '          severity: info',
+        '',
+      ].join('\n'),
     );
     const config = path.join(dir, 'vigil.yml');
     writeFileSync(

@@ -25,7 +25,18 @@ beforeAll(async () => {
   // A rule that fires at once, so that the alerts topic gets a state change.
   writeFileSync(
     path.join(dir, 'always.rules.yml'),
-    ['groups:', '  - name: e2e', '    rules:', '      - alert: KafkaE2EAlwaysFiring', '        expr: vigil_build_info > 0', '        labels:', '          severity: info', '        annotations:', '          summary: always firing', ''].join('\n'),
+    [
+      'groups:',
+      '  - name: e2e',
+      '    rules:',
+      '      - alert: KafkaE2EAlwaysFiring',
+      '        expr: vigil_build_info > 0',
+      '        labels:',
+      '          severity: info',
+      '        annotations:',
+      '          summary: always firing',
+      '',
+    ].join('\n'),
   );
   [kafka, validate] = await Promise.all([startKafka(), kafkaMessageValidator()]);
 }, 300_000);
@@ -75,7 +86,6 @@ async function startRun(kafkaOptions: string[] = [], broker = kafka.broker): Pro
 const scrape = async (a: AgentPeer): Promise<Exposition> => parsePromText(await a.scrape());
 const scalar = (e: Exposition, name: string): number => e.families.get(name)?.samples[0]?.value ?? Number.NaN;
 const sentTotal = (e: Exposition): number => (e.families.get('vigil_kafka_messages_sent_total')?.samples ?? []).reduce((n, s) => n + s.value, 0);
-
 
 /** Stops the agent (SIGTERM: it flushes) and returns its closing account of the Kafka sink. */
 async function stopRun(run: Run): Promise<{ sent: number; dropped: number; encoded: number; lostAtShutdown: number }> {
@@ -157,7 +167,9 @@ describe('Kafka sink on a real broker', () => {
       async () => {
         const e = await scrape(run.agent);
         return scalar(e, 'vigil_kafka_up') === 1 && sentTotal(e) > before && scalar(e, 'vigil_kafka_buffered_messages') < 200 ? e : undefined;
-      }, { timeoutMs: 60_000 });
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(scalar(resumed, 'vigil_kafka_dropped_total')).toBe(0);
     const account = await stopRun(run);
     expect(account.dropped).toBe(0);

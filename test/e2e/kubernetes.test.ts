@@ -116,7 +116,15 @@ beforeAll(() => {
 describe('deploy/kubernetes renders and validates', () => {
   it('renders exactly the base resources (kubectl kustomize = the kustomization read by hand)', () => {
     expect(resources.map(key).sort()).toEqual(
-      ['ConfigMap/vigil/vigil-config', 'DaemonSet/vigil/vigil', 'Namespace//vigil', 'PrometheusRule/vigil/vigil', 'Service/vigil/vigil', 'ServiceAccount/vigil/vigil', 'ServiceMonitor/vigil/vigil'].sort(),
+      [
+        'ConfigMap/vigil/vigil-config',
+        'DaemonSet/vigil/vigil',
+        'Namespace//vigil',
+        'PrometheusRule/vigil/vigil',
+        'Service/vigil/vigil',
+        'ServiceAccount/vigil/vigil',
+        'ServiceMonitor/vigil/vigil',
+      ].sort(),
     );
     expect(resolveByHand().map(key).sort()).toEqual(resources.map(key).sort());
     // The generated ConfigMap's hashed name is the one the DaemonSet mounts.
@@ -148,7 +156,11 @@ describe('deploy/kubernetes renders and validates', () => {
     const c = agentContainer();
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(c.securityContext?.capabilities?.add).toBeUndefined();
-    for (const [mount, hostPath] of [['/host/proc', '/proc'], ['/host/sys', '/sys'], ['/host/root', '/']] as const) {
+    for (const [mount, hostPath] of [
+      ['/host/proc', '/proc'],
+      ['/host/sys', '/sys'],
+      ['/host/root', '/'],
+    ] as const) {
       const m = c.volumeMounts?.find((v) => v.mountPath === mount);
       expect(m, mount).toMatchObject({ readOnly: true, mountPropagation: 'HostToContainer' });
       expect(spec.volumes.find((v) => v.name === m!.name)?.hostPath?.path).toBe(hostPath);
@@ -194,7 +206,11 @@ describe('deploy/kubernetes matches what the agent serves', () => {
     // The container's own args, with values for this machine: the config file written above, the
     // host's own /proc, /sys and /. Flag names are untouched, so a renamed flag fails here.
     const args = agentContainer().args!.map((a) =>
-      a.replace(/^--config=.*/, `--config=${configFile()}`).replace('=/host/proc', '=/proc').replace('=/host/sys', '=/sys').replace('=/host/root', '=/'),
+      a
+        .replace(/^--config=.*/, `--config=${configFile()}`)
+        .replace('=/host/proc', '=/proc')
+        .replace('=/host/sys', '=/sys')
+        .replace('=/host/root', '=/'),
     );
     // --listen and --state-dir come after: loopback on a free port, a temp state dir.
     agent = await startAgent({ args: [...args, `--state-dir=${dir}`], env: { NODE_NAME: 'k8s-node-a' }, waitReady: false, timeoutMs: 60_000 });

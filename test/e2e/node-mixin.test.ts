@@ -111,7 +111,10 @@ describe('node-mixin rules, as published, load unchanged', () => {
     // The agent's own series carry no job label (Prometheus adds it when it scrapes), so a rule file
     // over the agent's names shows the export; the mixin's file loads beside it unchanged.
     const own = path.join(dir, 'own.rules.yml');
-    await writeFile(own, 'groups:\n  - name: own\n    rules:\n      - record: vigil:ticks:max\n        expr: max(vigil_ticks_total)\n        labels: { source: agent }\n      - record: vigil:ticks:double\n        expr: vigil:ticks:max * 2\n');
+    await writeFile(
+      own,
+      'groups:\n  - name: own\n    rules:\n      - record: vigil:ticks:max\n        expr: max(vigil_ticks_total)\n        labels: { source: agent }\n      - record: vigil:ticks:double\n        expr: vigil:ticks:max * 2\n',
+    );
     const config = path.join(dir, 'vigil.yml');
     await writeFile(config, `alerting:\n  ruleFiles: [${JSON.stringify(MIXIN)}, ${JSON.stringify(own)}]\n  exportRecordedSeries: true\n`);
     agent = await startAgent({ interval: '1s', args: ['--config', config] });

@@ -48,7 +48,8 @@ interface ApiSeries {
   current: boolean;
   anomalous: boolean;
 }
-const anomalies = async (): Promise<ApiSeries[]> => (JSON.parse(await getText(`${agent!.url}/api/v1/anomalies`)) as { data: { series: ApiSeries[] } }).data.series;
+const anomalies = async (): Promise<ApiSeries[]> =>
+  (JSON.parse(await getText(`${agent!.url}/api/v1/anomalies`)) as { data: { series: ApiSeries[] } }).data.series;
 
 /** One series' value on /metrics, undefined while absent. */
 async function metric(series: string): Promise<number | undefined> {
@@ -145,7 +146,9 @@ describe('the node page in Chromium against a real agent', () => {
       expect(await firing.locator('.badge').textContent()).toBe('firing');
       expect(await firing.textContent()).toContain('node_load1 jumped on e2e-node');
       // The jumping series ranks first.
-      await until('node_load1 first on the page', async () => (await page.locator('#anomalies button').first().getAttribute('data-key')) === 'node_load1', { timeoutMs: 30_000 });
+      await until('node_load1 first on the page', async () => (await page.locator('#anomalies button').first().getAttribute('data-key')) === 'node_load1', {
+        timeoutMs: 30_000,
+      });
       expect(Number(await page.getAttribute('body', 'data-ticks'))).toBeGreaterThan(ticks);
       expect(await page.evaluate('window.notReloaded')).toBe(true);
       await expect.poll(() => page.locator('#banner').getAttribute('class')).toBe('ok');
@@ -183,7 +186,13 @@ describe('the node page in Chromium against a real agent', () => {
   }, 120_000);
 
   it('is readable at 375 px in dark mode without sideways scrolling', async () => {
-    const context = await browser!.newContext({ viewport: { width: 375, height: 812 }, colorScheme: 'dark', isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const context = await browser!.newContext({
+      viewport: { width: 375, height: 812 },
+      colorScheme: 'dark',
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
     try {
       const { page, problems } = await watchedPage(context);
       await page.goto(`${agent!.url}/`, { waitUntil: 'load' });
@@ -249,7 +258,9 @@ describe('the node page in Chromium against a real agent', () => {
       };
       await measure();
       // Layout shifts from here on (after the first render): updates must not move anything.
-      await page.evaluate(`window.shifts = 0; new PerformanceObserver((l) => l.getEntries().forEach((e) => { if (!e.hadRecentInput) window.shifts += e.value; })).observe({ type: 'layout-shift' });`);
+      await page.evaluate(
+        `window.shifts = 0; new PerformanceObserver((l) => l.getEntries().forEach((e) => { if (!e.hadRecentInput) window.shifts += e.value; })).observe({ type: 'layout-shift' });`,
+      );
       const first = await measure();
       const all = [first];
       for (let i = 0; i < 14; i++) all.push(await measure());

@@ -18,7 +18,10 @@ const agents: AgentPeer[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vigil-otlp-e2e-'));
-  writeFileSync(path.join(dir, 'vigil.yml'), ['interval: 500ms', `stateDir: ${path.join(dir, 'state')}`, 'sinks:', '  otlp:', '    enabled: true', ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'vigil.yml'),
+    ['interval: 500ms', `stateDir: ${path.join(dir, 'state')}`, 'sinks:', '  otlp:', '    enabled: true', ''].join('\n'),
+  );
   collector = await startOtelCollector();
 }, 900_000);
 
@@ -27,7 +30,6 @@ afterAll(async () => {
   await collector?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
-
 
 async function startOtlpAgent(env: Record<string, string>): Promise<AgentPeer> {
   const agent = await startAgent({ args: ['--config', path.join(dir, 'vigil.yml')], env: { OTEL_METRIC_EXPORT_INTERVAL: '1000', ...env } });
@@ -67,7 +69,16 @@ for (const protocol of ['http/protobuf', 'grpc'] as const) {
       const names = new Set(exported.map((m) => m.name));
       const scrape = parsePromText(await agent.scrape());
       // Everything in the snapshot, the SDK's tick histogram and process metrics included.
-      for (const name of ['node_load1', 'node_memory_MemTotal_bytes', 'node_cpu_seconds_total', 'vigil_build_info', 'vigil_ticks_total', 'vigil_tick_duration_seconds', 'process_resident_memory_bytes', 'vigil_otlp_exports_total']) {
+      for (const name of [
+        'node_load1',
+        'node_memory_MemTotal_bytes',
+        'node_cpu_seconds_total',
+        'vigil_build_info',
+        'vigil_ticks_total',
+        'vigil_tick_duration_seconds',
+        'process_resident_memory_bytes',
+        'vigil_otlp_exports_total',
+      ]) {
         expect(names, name).toContain(name);
       }
       for (const family of scrape.families.keys()) if (family.startsWith('node_')) expect(names, family).toContain(family);

@@ -46,30 +46,68 @@ function sandbox(command: readonly string[]): string[] {
     // bwrap makes mount points 0700 on its tmpfs root; the image's directories are 0755.
     ...['/nodejs', '/nodejs/bin', '/host', '/var', '/var/lib'].flatMap((d) => ['--perms', '0755', '--dir', d]),
     // The OS userland of the base image (libc, CA certificates, tzdata, /etc/passwd).
-    '--ro-bind', '/usr', '/usr',
-    '--symlink', 'usr/lib', '/lib',
-    '--symlink', 'usr/lib64', '/lib64',
-    '--symlink', 'usr/bin', '/bin',
-    '--ro-bind', '/etc', '/etc',
-    '--ro-bind', NODE, '/nodejs/bin/node',
-    '--ro-bind', PKG, '/app',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--ro-bind',
+    '/etc',
+    '/etc',
+    '--ro-bind',
+    NODE,
+    '/nodejs/bin/node',
+    '--ro-bind',
+    PKG,
+    '/app',
     // The DaemonSet's host mounts.
-    '--ro-bind', '/proc', '/host/proc',
-    '--ro-bind', '/sys', '/host/sys',
-    '--ro-bind', '/', '/host/root',
-    '--proc', '/proc',
-    '--dev', '/dev',
+    '--ro-bind',
+    '/proc',
+    '/host/proc',
+    '--ro-bind',
+    '/sys',
+    '/host/sys',
+    '--ro-bind',
+    '/',
+    '/host/root',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
     // The one writable place: the state volume.
-    '--bind', stateDir, '/var/lib/vigil',
-    '--remount-ro', '/',
-    '--chdir', '/app',
+    '--bind',
+    stateDir,
+    '/var/lib/vigil',
+    '--remount-ro',
+    '/',
+    '--chdir',
+    '/app',
     '--clearenv',
-    '--setenv', 'PATH', '/nodejs/bin',
-    '--setenv', 'HOME', '/var/lib/vigil',
-    '--setenv', 'TMPDIR', '/var/lib/vigil',
-    '--setenv', 'NODE_ENV', 'production',
+    '--setenv',
+    'PATH',
+    '/nodejs/bin',
+    '--setenv',
+    'HOME',
+    '/var/lib/vigil',
+    '--setenv',
+    'TMPDIR',
+    '/var/lib/vigil',
+    '--setenv',
+    'NODE_ENV',
+    'production',
     '--',
-    '/usr/bin/setpriv', `--reuid=${NONROOT}`, `--regid=${NONROOT}`, '--clear-groups', '--',
+    '/usr/bin/setpriv',
+    `--reuid=${NONROOT}`,
+    `--regid=${NONROOT}`,
+    '--clear-groups',
+    '--',
     ...command,
   ];
 }
@@ -121,7 +159,11 @@ function descendants(pid: number): { pid: number; comm: string; uid: number }[] 
 beforeAll(async () => {
   if (!IS_ROOT) return;
   // Builds the package, or reuses it when nothing it is made from changed.
-  await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.ts'), '--if-stale', '--out', PKG], { cwd: REPO_ROOT, timeout: 540_000, maxBuffer: 16 * 1024 * 1024 });
+  await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.ts'), '--if-stale', '--out', PKG], {
+    cwd: REPO_ROOT,
+    timeout: 540_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   packageBefore = listing(PKG);
   stateDir = mkdtempSync(path.join(tmpdir(), 'vigil-package-state-'));
   chownSync(stateDir, NONROOT, NONROOT);
@@ -186,14 +228,19 @@ describe.skipIf(!IS_ROOT)('the packaged agent (build/package) in a read-only roo
     const rootFs = e.families.get('node_filesystem_size_bytes')?.samples.find((s) => s.labels.mountpoint === '/');
     expect(rootFs?.value).toBeGreaterThan(0);
     // bwrap → setpriv, which execs node: the node process under bwrap runs as 65532.
-    expect(descendants(agent!.pid).filter((p) => p.comm === 'node').map((p) => p.uid)).toEqual([NONROOT]);
+    expect(
+      descendants(agent!.pid)
+        .filter((p) => p.comm === 'node')
+        .map((p) => p.uid),
+    ).toEqual([NONROOT]);
   });
 
-  it("matches the Dockerfile: what it copies, its user and entrypoint; its HEALTHCHECK passes", async () => {
+  it('matches the Dockerfile: what it copies, its user and entrypoint; its HEALTHCHECK passes', async () => {
     const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(new RegExp(`^COPY --from=build .*/src/${path.relative(REPO_ROOT, PACKAGE_DIR)}/ /app/$`, 'm'));
     expect(dockerfile).toMatch(new RegExp(`^USER ${NONROOT}:${NONROOT}$`, 'm'));
-    const json = (directive: string): string[] => JSON.parse(new RegExp(`^${directive}.*?(\\[.*\\])$`, 'm').exec(dockerfile.replace(/\\\n\s*/g, ''))![1]!) as string[];
+    const json = (directive: string): string[] =>
+      JSON.parse(new RegExp(`^${directive}.*?(\\[.*\\])$`, 'm').exec(dockerfile.replace(/\\\n\s*/g, ''))![1]!) as string[];
     expect(json('ENTRYPOINT')).toEqual(['/nodejs/bin/node', ...ENTRYPOINT]);
     expect(json('CMD')).toEqual(HOST_FLAGS);
     const [node, ...check] = json('HEALTHCHECK');

@@ -149,7 +149,8 @@ function compareFamily(name: string, s: Sample): Map<string, string> {
   const n1 = s.ne1.families.get(name);
   const n0 = s.ne0.families.get(name);
   if (n1 === undefined || n1.samples.length === 0) return new Map([['absent', `${name}: node_exporter does not expose it (cannot compare)`]]);
-  if (a === undefined || a.samples.length === 0) return new Map([['missing', `${name}: missing from the agent (node_exporter has ${n1.samples.length} series)`]]);
+  if (a === undefined || a.samples.length === 0)
+    return new Map([['missing', `${name}: missing from the agent (node_exporter has ${n1.samples.length} series)`]]);
   if (a.type !== n1.type) add('type', `${name}: TYPE ${a.type ?? '(none)'} in the agent, ${n1.type ?? '(none)'} in node_exporter`);
   const keys = (f: PromFamily): string => [...new Set(f.samples.flatMap((x) => Object.keys(x.labels)))].sort().join(',');
   if (keys(a) !== keys(n1)) add('keys', `${name}: label keys {${keys(a)}} in the agent, {${keys(n1)}} in node_exporter`);
@@ -355,7 +356,7 @@ describe('textfile collector side by side with node_exporter on the same directo
     expect(scalar(n, 'node_textfile_scrape_error')).toBe(1);
   });
 
-  it('has the same HELP, and the same TYPE wherever Vigil serves the family\'s type', () => {
+  it("has the same HELP, and the same TYPE wherever Vigil serves the family's type", () => {
     for (const f of n.families.values()) {
       if (!f.name.startsWith('app_') && !f.name.startsWith('node_textfile_')) continue;
       const sampleNames = [...new Set(f.samples.map((s) => s.name))];
@@ -377,8 +378,14 @@ describe('textfile collector side by side with node_exporter on the same directo
     const tmp = path.join(dir, '.new.prom.tmp');
     writeFileSync(tmp, 'app_cron_last_success_timestamp_seconds 1.7e9\n');
     renameSync(tmp, path.join(dir, 'new.prom'));
-    await until('the new file on /metrics', async () => parsePromText(await agent!.scrape()).families.get('app_cron_last_success_timestamp_seconds')?.samples[0]?.value === 1.7e9);
+    await until(
+      'the new file on /metrics',
+      async () => parsePromText(await agent!.scrape()).families.get('app_cron_last_success_timestamp_seconds')?.samples[0]?.value === 1.7e9,
+    );
     rmSync(path.join(dir, 'new.prom'));
-    await until('the removed file gone from /metrics', async () => !parsePromText(await agent!.scrape()).families.has('app_cron_last_success_timestamp_seconds'));
+    await until(
+      'the removed file gone from /metrics',
+      async () => !parsePromText(await agent!.scrape()).families.has('app_cron_last_success_timestamp_seconds'),
+    );
   });
 });

@@ -72,7 +72,16 @@ beforeAll(async () => {
     `    - { name: ${name}, host: 127.0.0.1, port: ${port}, user: ${MONITOR_USER}, passwordEnv: PG_ARCHIVE_PW, sslmode: disable, expectedReplicas: 1, timeout: 1s }`;
   writeFileSync(
     path.join(dir, 'vigil.yml'),
-    ['interval: 500ms', 'collectorTimeout: 3s', 'logLevel: info', 'postgres:', '  targets:', target('primary', pair.primary.port), target('replica', pair.replica.port), ''].join('\n'),
+    [
+      'interval: 500ms',
+      'collectorTimeout: 3s',
+      'logLevel: info',
+      'postgres:',
+      '  targets:',
+      target('primary', pair.primary.port),
+      target('replica', pair.replica.port),
+      '',
+    ].join('\n'),
   );
   agent = await startAgent({ args: ['--config', path.join(dir, 'vigil.yml')], env: { PG_ARCHIVE_PW: PASSWORD } });
 }, 90_000);

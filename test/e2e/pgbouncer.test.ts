@@ -159,7 +159,9 @@ describe('pgbouncer collector against a real PgBouncer under pgbench load', () =
         const e = await fresh();
         const after = (await consoleShow('SHOW STATS')).find((r) => r.database === 'postgres')!;
         if (JSON.stringify(before) !== JSON.stringify(after)) return undefined;
-        return value(e, 'pgbouncer_stats_sql_transactions_pooled_total', { target: 'bouncer', database: 'postgres' }) === Number(after.total_xact_count) ? { e, stats: after } : undefined;
+        return value(e, 'pgbouncer_stats_sql_transactions_pooled_total', { target: 'bouncer', database: 'postgres' }) === Number(after.total_xact_count)
+          ? { e, stats: after }
+          : undefined;
       },
       { timeoutMs: 20_000 },
     );
@@ -197,7 +199,8 @@ describe('pgbouncer collector against a real PgBouncer under pgbench load', () =
 
   it('one admin-console connection per target, kept across ticks', async () => {
     await fresh();
-    const mine = async () => (await consoleShow('SHOW CLIENTS')).filter((c) => c.user === STATS_USER && c.database === 'pgbouncer').map((c) => `${c.addr}:${c.port}`);
+    const mine = async () =>
+      (await consoleShow('SHOW CLIENTS')).filter((c) => c.user === STATS_USER && c.database === 'pgbouncer').map((c) => `${c.addr}:${c.port}`);
     const a = await mine();
     await fresh();
     await fresh();
@@ -225,7 +228,8 @@ describe('pgbouncer collector against a real PgBouncer under pgbench load', () =
     expect(down('not-a-postgres')!.code).toBe('VIGIL_ERR_TARGET_KIND_MISMATCH');
     expect(String(down('not-a-postgres')!.err)).toMatch(/this is a PgBouncer.*pgbouncer\.targets/);
     // One line per target, not one per tick.
-    for (const t of ['refused', 'hung', 'not-a-bouncer']) expect(agent.logs().filter((l) => l.msg === 'PgBouncer target down' && l.target === t)).toHaveLength(1);
+    for (const t of ['refused', 'hung', 'not-a-bouncer'])
+      expect(agent.logs().filter((l) => l.msg === 'PgBouncer target down' && l.target === t)).toHaveLength(1);
     // No password in any log line.
     const text = JSON.stringify(agent.logs());
     for (const pw of [STATS_PW, APP_PW, 'Refused-pw-1']) expect(text).not.toContain(pw);

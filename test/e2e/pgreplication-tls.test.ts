@@ -68,8 +68,7 @@ async function settled(names: readonly string[], timeoutMs = 20_000): Promise<Ex
 }
 
 /** The agent's "target down" warning for `target`. */
-const downEvent = (target: string): Promise<LogEvent> =>
-  agent.waitForLog((ev) => ev.target === target && ev.code === ErrorCode.PG_TARGET_DOWN, 15_000);
+const downEvent = (target: string): Promise<LogEvent> => agent.waitForLog((ev) => ev.target === target && ev.code === ErrorCode.PG_TARGET_DOWN, 15_000);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vigil-pgtls-e2e-'));
@@ -121,7 +120,9 @@ describe('pgreplication over TLS against a server that requires it', () => {
     const e = await settled(['wrong-name', 'verify-ca-unlisted-name']);
     expect(pgUp(e, 'wrong-name')).toBe(0);
     const ev = await downEvent('wrong-name');
-    expect(ev.err).toMatch(/^TLS \(sslmode=verify-full\): the server certificate is not valid for host 127\.0\.0\.2: .*IP: 127\.0\.0\.2 is not in the cert's list: 127\.0\.0\.1$/);
+    expect(ev.err).toMatch(
+      /^TLS \(sslmode=verify-full\): the server certificate is not valid for host 127\.0\.0\.2: .*IP: 127\.0\.0\.2 is not in the cert's list: 127\.0\.0\.1$/,
+    );
     // The chain is good; only the name differs, and verify-ca does not check names.
     expect(pgUp(e, 'verify-ca-unlisted-name')).toBe(1);
   });

@@ -166,7 +166,9 @@ describe('pgreplication on a real primary and streaming replica', () => {
     await write();
     await pair.waitCaughtUp();
     await pair.replica.query('SELECT pg_wal_replay_pause()');
-    await until('replay paused', async () => ((await pair.replica.query<{ s: string }>('SELECT pg_get_wal_replay_pause_state() AS s'))[0]?.s === 'paused' ? true : undefined));
+    await until('replay paused', async () =>
+      (await pair.replica.query<{ s: string }>('SELECT pg_get_wal_replay_pause_state() AS s'))[0]?.s === 'paused' ? true : undefined,
+    );
     const [{ t0 }] = (await pair.replica.query<{ t0: number }>('SELECT extract(epoch FROM pg_last_xact_replay_timestamp())::float8 AS t0')) as [{ t0: number }];
     let writing = true;
     const writer = (async () => {

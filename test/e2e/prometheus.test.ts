@@ -19,7 +19,10 @@ async function pollQuery(prom: PrometheusPeer, expr: string, timeoutMs = 30_000)
       last = (err as Error).message;
     }
     if (Date.now() > deadline) {
-      const targets = await fetch(`${prom.url}/api/v1/targets`).then((r) => r.text(), (e: Error) => e.message);
+      const targets = await fetch(`${prom.url}/api/v1/targets`).then(
+        (r) => r.text(),
+        (e: Error) => e.message,
+      );
       throw new Error(`${expr} returned no data within ${timeoutMs} ms (last: ${last}); targets: ${targets.slice(0, 2000)}`);
     }
     await sleep(500);

@@ -16,8 +16,16 @@ import { expectations, FixtureHistory, type FixtureCase, ms, nanCheck, type Prom
 
 const FIXTURES = path.join(import.meta.dirname, '../../alerts/engine/testdata/parity');
 
-interface PromtoolExprTest { expr: string; eval_time: string; exp_samples: PromtoolSample[] }
-interface PromtoolTest { interval: string; input_series: Array<{ series: string; values: string }>; promql_expr_test: PromtoolExprTest[] }
+interface PromtoolExprTest {
+  expr: string;
+  eval_time: string;
+  exp_samples: PromtoolSample[];
+}
+interface PromtoolTest {
+  interval: string;
+  input_series: Array<{ series: string; values: string }>;
+  promql_expr_test: PromtoolExprTest[];
+}
 
 /** Evaluates every expression of a case with the agent's engine and writes what promtool should see. */
 function buildTest(c: FixtureCase, history: HistoryReader): PromtoolTest {
@@ -122,7 +130,10 @@ describe('PromQL parity with Prometheus 2.42 (promtool test rules)', () => {
     const c: FixtureCase = {
       name: 'staleness',
       interval: '15s',
-      series: [['m{s="a"}', a.join(' ')], ['m{s="b"}', b.join(' ')]],
+      series: [
+        ['m{s="a"}', a.join(' ')],
+        ['m{s="b"}', b.join(' ')],
+      ],
       exprs: ['m', 'count_over_time(m[2m])', 'rate(m[2m])', 'absent(m{s="b"})', 'last_over_time(m[1m])'],
       at: ['45s', '60s', '61s', '75s', '2m', '4m', '5m59s', '6m', '9m45s'],
     };

@@ -63,20 +63,38 @@ export function randomExpr(r: Random, depth = 0): string {
   if (depth >= 2) return leaf();
   const sub = (): string => `(${randomExpr(r, depth + 1)})`;
   switch (r.int(12)) {
-    case 0: return leaf();
-    case 1: return `${r.pick(['abs', 'ceil', 'floor', 'round'])}(${sub()})`;
-    case 2: return `${r.pick(['clamp_min', 'clamp_max'])}(${sub()}, ${scalar()})`;
-    case 3: return `${r.pick(['min', 'max', 'count', 'group'])} ${r.pick(['by (job)', 'without (inst)', 'by (inst, job)', ''])} (${sub()})`;
-    case 4: return `${r.pick(['topk', 'bottomk'])} ${r.pick(['by (job)', ''])} (${r.int(3) + 1}, ${r.pick([sel(), `rate(${range()})`, `deriv(${range()})`])})`;
-    case 5: return `${sub()} ${r.pick(ARITH)} ${scalar()}`;
-    case 6: return `${sub()} ${r.pick(CMP)}${r.next() < 0.5 ? ' bool' : ''} ${scalar()}`;
+    case 0:
+      return leaf();
+    case 1:
+      return `${r.pick(['abs', 'ceil', 'floor', 'round'])}(${sub()})`;
+    case 2:
+      return `${r.pick(['clamp_min', 'clamp_max'])}(${sub()}, ${scalar()})`;
+    case 3:
+      return `${r.pick(['min', 'max', 'count', 'group'])} ${r.pick(['by (job)', 'without (inst)', 'by (inst, job)', ''])} (${sub()})`;
+    case 4:
+      return `${r.pick(['topk', 'bottomk'])} ${r.pick(['by (job)', ''])} (${r.int(3) + 1}, ${r.pick([sel(), `rate(${range()})`, `deriv(${range()})`])})`;
+    case 5:
+      return `${sub()} ${r.pick(ARITH)} ${scalar()}`;
+    case 6:
+      return `${sub()} ${r.pick(CMP)}${r.next() < 0.5 ? ' bool' : ''} ${scalar()}`;
     case 7: {
       const m = `${r.pick(['req_total', 'temp'])}${r.pick(MATCHERS)}`;
       return `${m} ${r.pick([...ARITH, ...CMP])} ${r.pick(['', 'ignoring(job) ', 'on(job, inst) '])}${r.pick(['rate', 'avg_over_time'])}(${r.pick(['req_total', 'temp'])}${r.pick(MATCHERS)}[${r.pick(RANGES)}])`;
     }
-    case 8: return `${sub()} ${r.pick(['*', '/', '>', '-'])} on(job) group_left ${r.pick(['limit', 'max by (job) (temp)'])}`;
-    case 9: return `(${sub()}) ${r.pick(['and', 'or', 'unless'])} ${r.pick(['', 'on(job) ', 'ignoring(inst) '])}(${sub()})`;
-    case 10: return `label_replace(${sub()}, "${r.pick(['z', 'job', 'inst'])}", "${r.pick(['$1', 'v-$1', '$2$1', ''])}", "${r.pick(['job', 'inst', '__name__'])}", "${r.pick(['(.*)', '(x)', '([a-z_]+)_(.*)', '(.)'])}")`;
-    default: return r.pick([`count_values ${r.pick(['', 'by (job) ', 'without (inst) '])}("cv", round(${sub()}))`, `absent(${sel()})`, `quantile_over_time(${r.pick(['0.1', '0.5', '0.99'])}, ${range()})`, `predict_linear(${range()}, ${r.int(3600)})`, `-${sub()}`, `quantile by (job) (0.5, ${sub()})`]);
+    case 8:
+      return `${sub()} ${r.pick(['*', '/', '>', '-'])} on(job) group_left ${r.pick(['limit', 'max by (job) (temp)'])}`;
+    case 9:
+      return `(${sub()}) ${r.pick(['and', 'or', 'unless'])} ${r.pick(['', 'on(job) ', 'ignoring(inst) '])}(${sub()})`;
+    case 10:
+      return `label_replace(${sub()}, "${r.pick(['z', 'job', 'inst'])}", "${r.pick(['$1', 'v-$1', '$2$1', ''])}", "${r.pick(['job', 'inst', '__name__'])}", "${r.pick(['(.*)', '(x)', '([a-z_]+)_(.*)', '(.)'])}")`;
+    default:
+      return r.pick([
+        `count_values ${r.pick(['', 'by (job) ', 'without (inst) '])}("cv", round(${sub()}))`,
+        `absent(${sel()})`,
+        `quantile_over_time(${r.pick(['0.1', '0.5', '0.99'])}, ${range()})`,
+        `predict_linear(${range()}, ${r.int(3600)})`,
+        `-${sub()}`,
+        `quantile by (job) (0.5, ${sub()})`,
+      ]);
   }
 }

@@ -9,10 +9,17 @@ import { parseSeriesLabels } from '../../alerts/engine/compile.ts';
 import { parseDuration } from '../../alerts/engine/literals.ts';
 import { PROMTOOL_BIN } from '../peers/prometheus.ts';
 
-export interface PromtoolSample { labels: string; value: number }
+export interface PromtoolSample {
+  labels: string;
+  value: number;
+}
 
 const quote = (v: string): string => JSON.stringify(v);
-const promLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${quote(l[k] ?? '')}`).join(', ')}}`;
+const promLabels = (l: Labels): string =>
+  `{${Object.keys(l)
+    .sort()
+    .map((k) => `${k}=${quote(l[k] ?? '')}`)
+    .join(', ')}}`;
 
 export function expectations(v: QueryValue): PromtoolSample[] {
   if (v.kind === 'scalar') return [{ labels: '{}', value: v.value }];
@@ -25,7 +32,8 @@ export function expectations(v: QueryValue): PromtoolSample[] {
  * as `(E) != bool (E)`: 1 exactly where the value is NaN, with the same label sets minus __name__.
  */
 export function nanCheck(expr: string, v: QueryValue): { expr: string; samples: PromtoolSample[] } | undefined {
-  if (v.kind === 'scalar') return Number.isNaN(v.value) ? { expr: `vector(${expr}) != bool vector(${expr})`, samples: [{ labels: '{}', value: 1 }] } : undefined;
+  if (v.kind === 'scalar')
+    return Number.isNaN(v.value) ? { expr: `vector(${expr}) != bool vector(${expr})`, samples: [{ labels: '{}', value: 1 }] } : undefined;
   if (v.kind !== 'vector' || !v.samples.some((s) => Number.isNaN(s.value))) return undefined;
   const samples = v.samples.map((s) => {
     const { __name__: _, ...rest } = s.labels;
@@ -34,7 +42,10 @@ export function nanCheck(expr: string, v: QueryValue): { expr: string; samples: 
   return { expr: `(${expr}) != bool (${expr})`, samples };
 }
 
-interface Run { code: number | null; out: string }
+interface Run {
+  code: number | null;
+  out: string;
+}
 export function promtoolTest(file: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(PROMTOOL_BIN, ['test', 'rules', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,9 +63,10 @@ export function promtoolTest(file: string): Promise<Run> {
 
 /** YAML floats as Go's yaml reads them. */
 export function yamlText(doc: unknown): string {
-  return stringify(doc, { lineWidth: 0 }).replace(/value: (-?)Infinity$/gm, 'value: $1.inf').replace(/value: NaN$/gm, 'value: .nan');
+  return stringify(doc, { lineWidth: 0 })
+    .replace(/value: (-?)Infinity$/gm, 'value: $1.inf')
+    .replace(/value: NaN$/gm, 'value: .nan');
 }
-
 
 export interface FixtureCase {
   readonly name: string;
@@ -82,14 +94,17 @@ export class FixtureHistory implements HistoryReader {
       const times: number[] = [];
       const vals: number[] = [];
       const stale: number[] = [];
-      values.trim().split(/\s+/).forEach((tok, i) => {
-        if (tok === '_') return;
-        times.push(i * step);
-        const special: Record<string, number> = { stale: NaN, NaN: NaN, Inf: Infinity, '+Inf': Infinity, '-Inf': -Infinity };
-        if (!(tok in special) && !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/.test(tok)) throw new Error(`${c.name}: value ${tok} is not explicit`);
-        vals.push(special[tok] ?? Number(tok));
-        stale.push(tok === 'stale' ? 1 : 0);
-      });
+      values
+        .trim()
+        .split(/\s+/)
+        .forEach((tok, i) => {
+          if (tok === '_') return;
+          times.push(i * step);
+          const special: Record<string, number> = { stale: NaN, NaN: NaN, Inf: Infinity, '+Inf': Infinity, '-Inf': -Infinity };
+          if (!(tok in special) && !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/.test(tok)) throw new Error(`${c.name}: value ${tok} is not explicit`);
+          vals.push(special[tok] ?? Number(tok));
+          stale.push(tok === 'stale' ? 1 : 0);
+        });
       const list = this.byName.get(labels.__name__) ?? [];
       list.push({ labels, times, values: vals, staleMarkers: stale, length: times.length });
       this.byName.set(labels.__name__, list);
@@ -102,4 +117,3 @@ export class FixtureHistory implements HistoryReader {
     return this.byName.get(name) ?? [];
   }
 }
-

@@ -20,7 +20,11 @@ import { RuleManager } from '../../alerts/rules/rule-manager.ts';
 import { expectations, FixtureHistory, ms, nanCheck, type PromtoolSample, promtoolTest, yamlText } from './promtool-expect.ts';
 import { randomExpr, randomSeries, seededRandom } from './promql-random.ts';
 
-interface ExprTest { expr: string; eval_time: string; exp_samples: PromtoolSample[] }
+interface ExprTest {
+  expr: string;
+  eval_time: string;
+  exp_samples: PromtoolSample[];
+}
 
 let dir = '';
 beforeAll(async () => {
@@ -35,7 +39,10 @@ function capturingLogger(failed: Set<string>) {
   return pino({ level: 'warn' }, { write: (line: string) => void failed.add((JSON.parse(line) as { rule?: string }).rule ?? '?') });
 }
 
-async function load(name: string, groups: ReadonlyArray<{ name: string; rules: ReadonlyArray<{ record: string; expr: string; labels?: Record<string, string> }> }>): Promise<{ file: string; loaded: LoadedGroup[] }> {
+async function load(
+  name: string,
+  groups: ReadonlyArray<{ name: string; rules: ReadonlyArray<{ record: string; expr: string; labels?: Record<string, string> }> }>,
+): Promise<{ file: string; loaded: LoadedGroup[] }> {
   const file = path.join(dir, `${name}.rules.yml`);
   await writeFile(file, stringify({ groups }, { lineWidth: 0 }));
   const r = await loadRuleFiles([file], compileExpr);
@@ -46,7 +53,13 @@ async function load(name: string, groups: ReadonlyArray<{ name: string; rules: R
 /** Runs the manager once per step from 0 to `lastMs` (as promtool evaluates every group at every step). */
 function run(groups: readonly LoadedGroup[], history: RecordingHistory, stepMs: number, lastMs: number, feed?: (t: number) => void): Set<string> {
   const failed = new Set<string>();
-  const mgr = new RuleManager(groups, { evaluationIntervalMs: stepMs, externalLabels: {}, externalURL: 'http://vigil', runbookBase: 'http://vigil/runbooks', logger: capturingLogger(failed) });
+  const mgr = new RuleManager(groups, {
+    evaluationIntervalMs: stepMs,
+    externalLabels: {},
+    externalURL: 'http://vigil',
+    runbookBase: 'http://vigil/runbooks',
+    logger: capturingLogger(failed),
+  });
   for (let t = 0; t <= lastMs; t += stepMs) {
     feed?.(t);
     mgr.evaluate(history, t);
@@ -85,8 +98,14 @@ describe('recording rules: parity with Prometheus 2.42 (promtool test rules)', (
       ['m{job="a",inst="1"}', '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40'],
       ['m{job="a",inst="2"}', '7 7 7 6 6 6 9 9 9 2 2 2 stale _ _ _ _ _ _ _ _ 3 3 3 3 3 3 3 3 3 8 8 8 8 8 8 8 8 8 8'],
       ['m{job="b",inst="1"}', '0.5 0.25 0.125 4 8 16 32 64 1.5 1.75 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2'],
-      ['c_total{job="a"}', '0 10 20 35 50 3 9 15 30 45 60 75 90 105 120 135 150 165 180 195 210 225 240 255 270 285 300 315 330 345 360 375 390 405 420 435 450 465 480 495'],
-      ['c_total{job="b"}', '_ _ _ _ _ 100 101 103 106 110 115 121 128 136 145 155 166 178 191 205 220 236 253 271 290 310 331 353 376 400 425 451 478 506 535 565 596 628 661 695'],
+      [
+        'c_total{job="a"}',
+        '0 10 20 35 50 3 9 15 30 45 60 75 90 105 120 135 150 165 180 195 210 225 240 255 270 285 300 315 330 345 360 375 390 405 420 435 450 465 480 495',
+      ],
+      [
+        'c_total{job="b"}',
+        '_ _ _ _ _ 100 101 103 106 110 115 121 128 136 145 155 166 178 191 205 220 236 253 271 290 310 331 353 376 400 425 451 478 506 535 565 596 628 661 695',
+      ],
     ];
     // One value per evaluation up to the last one (10m): a series absent from the last snapshot would be stale.
     for (const sr of series) sr[1] = `${sr[1]} ${sr[1].split(' ').at(-1)}`;
@@ -144,8 +163,15 @@ describe('recording rules: parity with Prometheus 2.42 (promtool test rules)', (
     expect(tests.find((t) => t.expr === 'job:late:lag' && t.eval_time === '0s')?.exp_samples).toEqual([]);
     expect(tests.find((t) => t.expr === 'job:late:lag' && t.eval_time === '15s')?.exp_samples.find((x) => x.labels.includes('"a"'))?.value).toBe(7);
     // The staleness marker of the vanished series' recorded results is really there.
-    expect(tests.find((t) => t.expr === 'm:high' && t.eval_time === '3m')?.exp_samples.map((s) => s.labels)).toEqual(['{__name__="m:high", inst="1", job="a", level="high"}']);
-    await promtoolAgrees('fixed', file, groups.map((g) => g.name), { interval: '15s', input_series: series.map(([s, values]) => ({ series: s, values })), promql_expr_test: tests });
+    expect(tests.find((t) => t.expr === 'm:high' && t.eval_time === '3m')?.exp_samples.map((s) => s.labels)).toEqual([
+      '{__name__="m:high", inst="1", job="a", level="high"}',
+    ]);
+    await promtoolAgrees(
+      'fixed',
+      file,
+      groups.map((g) => g.name),
+      { interval: '15s', input_series: series.map(([s, values]) => ({ series: s, values })), promql_expr_test: tests },
+    );
   });
 
   it('agrees on 60 seeded random recording rules and rules over their results (inputs with gaps and staleness)', async () => {
@@ -171,11 +197,22 @@ describe('recording rules: parity with Prometheus 2.42 (promtool test rules)', (
     const ranges = ['30s', '1m', '2m'];
     const second = first.slice(0, 30).map((f, i) => ({
       record: `${f.record}:over`,
-      expr: r.pick([`count_over_time(${f.record}[${r.pick(ranges)}])`, `last_over_time(${f.record}[${r.pick(ranges)}])`, `${f.record} * 2`, `changes(${f.record}[${r.pick(ranges)}])`, `max_over_time(${f.record}[${r.pick(ranges)}])`, `absent(${f.record})`]) + (i % 7 === 0 ? ` + 0 * time()` : ''),
+      expr:
+        r.pick([
+          `count_over_time(${f.record}[${r.pick(ranges)}])`,
+          `last_over_time(${f.record}[${r.pick(ranges)}])`,
+          `${f.record} * 2`,
+          `changes(${f.record}[${r.pick(ranges)}])`,
+          `max_over_time(${f.record}[${r.pick(ranges)}])`,
+          `absent(${f.record})`,
+        ]) + (i % 7 === 0 ? ` + 0 * time()` : ''),
     }));
     // A reader placed before the rule it reads: it sees the previous evaluation's result.
     const lagging = [{ record: 'rec:lagging', expr: `${first[1]!.record} + 1` }, ...first];
-    let groups = [{ name: 'random_first', rules: lagging }, { name: 'random_second', rules: second }];
+    let groups = [
+      { name: 'random_first', rules: lagging },
+      { name: 'random_second', rules: second },
+    ];
     let loadedFile = await load('random', groups);
     const recordedStore = (): { store: HistoryStore; history: RecordingHistory } => {
       const names = new Set(groups.flatMap((g) => g.rules.map((x) => x.record)));
@@ -201,6 +238,11 @@ describe('recording rules: parity with Prometheus 2.42 (promtool test rules)', (
     const names = groups.flatMap((g) => g.rules.map((x) => x.record));
     const tests = recordedExpectations(agent.history, names, ['0s', '15s', '1m', '2m7s', '3m', '4m30s', '5m', '6m15s', '7m59s', '9m45s', '10m']);
     expect(tests.filter((t) => t.exp_samples.length > 0).length / tests.length).toBeGreaterThan(0.6);
-    await promtoolAgrees('random', loadedFile.file, groups.map((g) => g.name), { interval: '15s', input_series: series.map(([s, values]) => ({ series: s, values })), promql_expr_test: tests });
+    await promtoolAgrees(
+      'random',
+      loadedFile.file,
+      groups.map((g) => g.name),
+      { interval: '15s', input_series: series.map(([s, values]) => ({ series: s, values })), promql_expr_test: tests },
+    );
   });
 });

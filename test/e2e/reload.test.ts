@@ -201,7 +201,10 @@ describe('live reload', () => {
       expect(res.status).toBe(200);
       await until('the rebuilt target connected', async () => scalar(await scrape(), 'vigil_ticks_total') > 0 && (await pgConnections()) >= 1);
     }
-    expect(agent.logs().filter((e) => e.msg === 'configuration applied' && Array.isArray(e.changed) && (e.changed as string[]).includes('collector pgreplication')).length).toBeGreaterThanOrEqual(10);
+    expect(
+      agent.logs().filter((e) => e.msg === 'configuration applied' && Array.isArray(e.changed) && (e.changed as string[]).includes('collector pgreplication'))
+        .length,
+    ).toBeGreaterThanOrEqual(10);
     await until('one PostgreSQL connection again', async () => (await pgConnections()) === 1, { timeoutMs: 10_000, context: () => 'connections leaked' });
   });
 
@@ -233,11 +236,18 @@ describe('live reload', () => {
     expect(reloads).toBeGreaterThan(0);
     expect(reloads).toBeLessThanOrEqual(100);
     // Ticks wait for a reload in flight (they never overlap): on 2 shared cores one may overrun its 200 ms; nothing else is logged.
-    expect(agent.logs().slice(logsBefore).filter((e) => e.level >= 40 && e.code !== 'VIGIL_ERR_TICK_OVERRUN')).toEqual([]);
+    expect(
+      agent
+        .logs()
+        .slice(logsBefore)
+        .filter((e) => e.level >= 40 && e.code !== 'VIGIL_ERR_TICK_OVERRUN'),
+    ).toEqual([]);
     expect(scalar(await scrape(), 'vigil_config_last_reload_successful')).toBe(1);
     // What the storm opened is closed again: sockets and files of the process, sessions on PostgreSQL.
     await until('PostgreSQL connections back to the count before', async () => (await pgConnections()) === pgBefore, { timeoutMs: 10_000 });
     await until(`open descriptors back to ${fdsBefore}`, () => openFds() <= fdsBefore, { timeoutMs: 10_000, context: () => `now ${openFds()}` });
-    console.log(`reload storm: 100 SIGHUPs in ${Math.round(stormMs)} ms → ${reloads} reloads; fds ${fdsBefore} → ${openFds()}; PostgreSQL connections ${pgBefore} → ${await pgConnections()}`);
+    console.log(
+      `reload storm: 100 SIGHUPs in ${Math.round(stormMs)} ms → ${reloads} reloads; fds ${fdsBefore} → ${openFds()}; PostgreSQL connections ${pgBefore} → ${await pgConnections()}`,
+    );
   });
 });

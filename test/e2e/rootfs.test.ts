@@ -122,7 +122,9 @@ describe('host root under --path.rootfs / --path.procfs', () => {
   it("reads the other collectors' files from the given procfs too", () => {
     expect(scalar(metrics, 'node_load1')).toBe(7.25);
     expect(scalar(metrics, 'node_load15')).toBe(5.75);
-    const failed = family('node_scrape_collector_success').filter((s) => s.value !== 1).map((s) => s.labels.collector);
+    const failed = family('node_scrape_collector_success')
+      .filter((s) => s.value !== 1)
+      .map((s) => s.labels.collector);
     expect(failed, 'collectors that failed on the tree').toEqual([]);
     expect(family('node_scrape_collector_success').length).toBeGreaterThan(5);
   });

@@ -21,7 +21,28 @@ const FILES = 300;
 const SUBSET_DOC = readFileSync(path.join(import.meta.dirname, '../../docs/promql-subset.md'), 'utf8');
 const UNSUPPORTED_DOC = SUBSET_DOC.slice(SUBSET_DOC.indexOf('## Not supported'), SUBSET_DOC.indexOf('## Differences'));
 
-const KEYWORDS = ['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'and', 'or', 'unless', 'bool', 'sum', 'max', 'min', 'count', 'topk', 'bottomk', 'quantile', 'count_values', 'group'];
+const KEYWORDS = [
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'sum',
+  'max',
+  'min',
+  'count',
+  'topk',
+  'bottomk',
+  'quantile',
+  'count_values',
+  'group',
+];
 
 /** Rewrites keywords in upper or mixed case (Prometheus' lexer lower-cases them). */
 function mangleCase(r: Random, expr: string): string {
@@ -42,7 +63,14 @@ const UNSUPPORTED = [
   'hour()',
 ];
 
-const NAME_SELECTORS = ['{__name__=~"req_.*"}', '{__name__=~"temp|limit"} offset 1m', '{__name__!="temp", job="x"}', '{job="y"}', 'rate({__name__=~".+_total"}[5m] OFFSET 2m)', '{__name__="temp"}'];
+const NAME_SELECTORS = [
+  '{__name__=~"req_.*"}',
+  '{__name__=~"temp|limit"} offset 1m',
+  '{__name__!="temp", job="x"}',
+  '{job="y"}',
+  'rate({__name__=~".+_total"}[5m] OFFSET 2m)',
+  '{__name__="temp"}',
+];
 
 function expr(r: Random): string {
   const roll = r.next();
@@ -58,7 +86,11 @@ const DURATIONS = ['0s', '30s', '1m', '5m', '1h30m', '2d', '0'];
 function yamlScalar(r: Random, text: string, keyColumn: number): string {
   const indent = ' '.repeat(keyColumn);
   if (/^\d+$/.test(text) || text === 'true') return r.pick([text, JSON.stringify(text)]);
-  if (text.includes('\n') || r.next() < 0.2) return `${r.pick(['|', '|-', '>-'])}\n${text.split('\n').map((l) => `${indent}  ${l}`).join('\n')}`;
+  if (text.includes('\n') || r.next() < 0.2)
+    return `${r.pick(['|', '|-', '>-'])}\n${text
+      .split('\n')
+      .map((l) => `${indent}  ${l}`)
+      .join('\n')}`;
   return r.next() < 0.5 ? JSON.stringify(text) : `'${text.replace(/'/g, "''")}'`;
 }
 
@@ -78,11 +110,16 @@ function rule(r: Random, i: number): string {
   else if (labelRoll < 0.8) {
     lines.push('  labels:');
     lines.push(`    severity: ${r.pick(['warning', 'critical', '1', '2.5', 'true', '""'])}`);
-    if (r.next() < 0.5) lines.push(`    team: ${yamlScalar(r, record ? r.pick(['db', '{{ not a template', 'a b']) : r.pick(['db', '{{ $labels.job }}', 'x-{{ $value | humanize }}']), 10)}`);
+    if (r.next() < 0.5)
+      lines.push(
+        `    team: ${yamlScalar(r, record ? r.pick(['db', '{{ not a template', 'a b']) : r.pick(['db', '{{ $labels.job }}', 'x-{{ $value | humanize }}']), 10)}`,
+      );
   }
   if (!record && r.next() < 0.7) {
     lines.push('  annotations:');
-    lines.push(`    summary: ${yamlScalar(r, r.pick(['{{ $labels.instance }} is {{ $value | humanizePercentage }}', 'plain text', '{{ printf "%.2f" $value }}', 'v={{ .Value }} {{ .Labels.job }}', '{{- $value -}}', 'multi\nline {{ $value }}']), 10)}`);
+    lines.push(
+      `    summary: ${yamlScalar(r, r.pick(['{{ $labels.instance }} is {{ $value | humanizePercentage }}', 'plain text', '{{ printf "%.2f" $value }}', 'v={{ .Value }} {{ .Labels.job }}', '{{- $value -}}', 'multi\nline {{ $value }}']), 10)}`,
+    );
     if (r.next() < 0.3) lines.push(`    runbook_url: https://runbooks.example/${i}`);
   }
   return lines.map((l) => `${pad}${l}`).join('\n');
@@ -122,7 +159,12 @@ function promtoolAccepts(files: readonly string[]): Map<string, boolean> {
 /** The feature a "not supported" error names, if docs/promql-subset.md lists it as not supported. */
 function listedFeature(message: string): string | undefined {
   const named = /(?:function|aggregation|binary operator) (\w+) is not supported/.exec(message)?.[1];
-  if (named !== undefined) return UNSUPPORTED_DOC.includes(`\`${named}\``) || UNSUPPORTED_DOC.includes(`\`${named.replace(/_.*/, '_*')}\``) || UNSUPPORTED_DOC.includes(`\`${named.replace(/_.*/, '*')}\``) ? named : undefined;
+  if (named !== undefined)
+    return UNSUPPORTED_DOC.includes(`\`${named}\``) ||
+      UNSUPPORTED_DOC.includes(`\`${named.replace(/_.*/, '_*')}\``) ||
+      UNSUPPORTED_DOC.includes(`\`${named.replace(/_.*/, '*')}\``)
+      ? named
+      : undefined;
   if (/subqueries are not supported/.test(message)) return UNSUPPORTED_DOC.includes('Subqueries') ? 'subqueries' : undefined;
   if (/the @ modifier is not supported/.test(message)) return UNSUPPORTED_DOC.includes('`@` modifier') ? '@' : undefined;
   return undefined;
@@ -130,7 +172,7 @@ function listedFeature(message: string): string | undefined {
 
 let dir = '';
 beforeAll(async () => {
-  dir = process.env.VIGIL_CORPUS_DIR ?? await mkdtemp(path.join(tmpdir(), 'vigil-rulefmt-corpus-'));
+  dir = process.env.VIGIL_CORPUS_DIR ?? (await mkdtemp(path.join(tmpdir(), 'vigil-rulefmt-corpus-')));
 });
 afterAll(async () => {
   if (dir !== '' && process.env.VIGIL_CORPUS_DIR === undefined) await rm(dir, { recursive: true, force: true });
@@ -161,7 +203,8 @@ describe('rule files Prometheus accepts, the agent accepts (seeded corpus)', () 
       if (result.errors.length === 0) loaded++;
       else refused++;
       for (const e of result.errors) {
-        if (!/(is|are) not supported by the agent/.test(e.message) || listedFeature(e.message) === undefined) problems.push(`${e.code} ${e.where}: ${e.message}\n${readFileSync(file, 'utf8')}`);
+        if (!/(is|are) not supported by the agent/.test(e.message) || listedFeature(e.message) === undefined)
+          problems.push(`${e.code} ${e.where}: ${e.message}\n${readFileSync(file, 'utf8')}`);
       }
     }
     expect(problems.slice(0, 5)).toEqual([]);
@@ -171,8 +214,17 @@ describe('rule files Prometheus accepts, the agent accepts (seeded corpus)', () 
     for (const file of ok) if ((await loadRuleFiles([file], compileExpr)).errors.length === 0) clean.push(file);
     const all = await loadRuleFiles(clean, compileExpr);
     expect(all.errors).toEqual([]);
-    const manager = new RuleManager(all.groups, { evaluationIntervalMs: 10_000, externalLabels: {}, externalURL: 'http://n1', runbookBase: 'http://n1/runbooks', logger: pino({ level: 'silent' }) });
-    const keys = manager.samples().filter((x) => x.name === 'vigil_rule_group_rules').map((x) => x.labels.rule_group);
+    const manager = new RuleManager(all.groups, {
+      evaluationIntervalMs: 10_000,
+      externalLabels: {},
+      externalURL: 'http://n1',
+      runbookBase: 'http://n1/runbooks',
+      logger: pino({ level: 'silent' }),
+    });
+    const keys = manager
+      .samples()
+      .filter((x) => x.name === 'vigil_rule_group_rules')
+      .map((x) => x.labels.rule_group);
     expect(keys.length).toBe(all.groups.length);
     expect(new Set(keys).size).toBe(keys.length);
     expect(new Set(all.groups.map((g) => g.name)).size).toBeLessThan(all.groups.length);

@@ -34,7 +34,9 @@ let agent: AgentPeer | undefined;
 
 /** Every secret (and, for the PEM key, each of its base64 lines) found in `text`. */
 function leaks(text: string): string[] {
-  const found = Object.entries(SECRETS).filter(([, s]) => text.includes(s)).map(([k]) => k);
+  const found = Object.entries(SECRETS)
+    .filter(([, s]) => text.includes(s))
+    .map(([k]) => k);
   for (const line of kafkaKey.split('\n')) if (line.length >= 16 && !line.startsWith('-----') && text.includes(line)) found.push('kafkaTlsKey');
   return found;
 }

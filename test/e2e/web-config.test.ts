@@ -80,9 +80,7 @@ function get(pathname: string, opts: { cert?: boolean; auth?: string; agent?: Ht
         const fingerprint = (res.socket as TLSSocket | null)?.getPeerCertificate?.().fingerprint256 ?? '';
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), fingerprint }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), fingerprint }));
       },
     );
     req.on('error', reject);
@@ -173,7 +171,10 @@ describe('web config: TLS, client certificates, basic auth', () => {
   it('refuses a client without a certificate in the TLS handshake, and counts it', async () => {
     await expect(get('/healthz', { cert: false })).rejects.toThrow();
     const e = parsePromText((await get('/metrics', { auth })).body);
-    await until('handshake error counted', async () => scalar(parsePromText((await get('/metrics', { auth })).body), 'vigil_http_tls_handshake_errors_total') > 0);
+    await until(
+      'handshake error counted',
+      async () => scalar(parsePromText((await get('/metrics', { auth })).body), 'vigil_http_tls_handshake_errors_total') > 0,
+    );
     expect(scalar(e, 'vigil_config_last_reload_successful')).toBe(1);
   });
 

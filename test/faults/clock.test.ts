@@ -34,10 +34,7 @@ const CLOCK_CODES = new Set([
   'VIGIL_ERR_ALERT_STATE_IO',
   'VIGIL_ERR_DETECTOR_STATE_INVALID',
 ]);
-const codes = () =>
-  lines
-    .map((l) => (JSON.parse(l) as { code?: string }).code)
-    .filter((c): c is string => c !== undefined && CLOCK_CODES.has(c));
+const codes = () => lines.map((l) => (JSON.parse(l) as { code?: string }).code).filter((c): c is string => c !== undefined && CLOCK_CODES.has(c));
 
 async function ticksPast(n: number): Promise<string> {
   return until(`${n} ticks`, async () => {
@@ -105,7 +102,9 @@ describe('clock jumps (in-process agent with a fake clock)', () => {
       fault: 'wall clock 2 h back',
       metric: droppedAfter > dropped ? 'vigil_rule_history_dropped_points_total' : '—',
       code: codes().length > 0 ? codes().join(', ') : '—',
-      recovered: stillFiring ? 'ticks go on; the firing alert stays firing' : 'ticks go on; the firing alert is NOT firing until the clock passes its last point',
+      recovered: stillFiring
+        ? 'ticks go on; the firing alert stays firing'
+        : 'ticks go on; the firing alert is NOT firing until the clock passes its last point',
     });
   });
 

@@ -75,13 +75,20 @@ describe('collector sources under fault', () => {
       const logged = failedLogs.some((e) => e.collector === c);
       const parseErrors = v.parseErrors - before.byCollector.get(c)!.parseErrors;
       const fault = `${c}: ${mode} \`${COLLECTOR_SOURCES[c]}\``;
-      if (v.success === 0 && logged) rows.push({ fault, metric: `node_scrape_collector_success 0`, code: 'VIGIL_ERR_COLLECTOR_FAILED', recovered: 'success 1' });
+      if (v.success === 0 && logged)
+        rows.push({ fault, metric: `node_scrape_collector_success 0`, code: 'VIGIL_ERR_COLLECTOR_FAILED', recovered: 'success 1' });
       else if (v.success === 1 && parseErrors > 0) {
         const coded = skippingLogs.some((e) => e.collector === c);
         rows.push({ fault, metric: 'vigil_collector_parse_errors_total', code: coded ? 'VIGIL_ERR_COLLECTOR_PARSE_ERRORS' : '—', recovered: 'success 1' });
-      }
-      else if (mode === 'garbage' && FREE_TEXT.has(c) && v.success === 1) rows.push({ fault, metric: '— (free text: reported as read)', code: '—', recovered: 'success 1' });
-      else rows.push({ fault, metric: `NOT VISIBLE (success ${v.success}, parse errors +${parseErrors})`, code: logged ? 'VIGIL_ERR_COLLECTOR_FAILED' : 'none', recovered: 'success 1' });
+      } else if (mode === 'garbage' && FREE_TEXT.has(c) && v.success === 1)
+        rows.push({ fault, metric: '— (free text: reported as read)', code: '—', recovered: 'success 1' });
+      else
+        rows.push({
+          fault,
+          metric: `NOT VISIBLE (success ${v.success}, parse errors +${parseErrors})`,
+          code: logged ? 'VIGIL_ERR_COLLECTOR_FAILED' : 'none',
+          recovered: 'success 1',
+        });
     }
     // Recovery: blocked readers released, the good files back; every collector succeeds again.
     for (const f of SOURCES) {
@@ -106,7 +113,12 @@ describe('collector sources under fault', () => {
     expect((await view()).byCollector.get('filesystem')!.success).toBe(1);
     mkdirSync(path.join(tree.root, 'data'));
     await until('the device error cleared', async () => (await deviceError()) === 0);
-    rows.push({ fault: 'filesystem: statfs fails (mount point missing under the rootfs)', metric: 'node_filesystem_device_error 1', code: '— (debug only, as node_exporter: some mounts always fail)', recovered: 'device_error 0' });
+    rows.push({
+      fault: 'filesystem: statfs fails (mount point missing under the rootfs)',
+      metric: 'node_filesystem_device_error 1',
+      code: '— (debug only, as node_exporter: some mounts always fail)',
+      recovered: 'device_error 0',
+    });
   });
 
   it('the outcomes are the ones docs/reliability.md states', () => {

@@ -21,7 +21,21 @@ export const COLLECTOR_SOURCES: Readonly<Record<string, string>> = {
   time: 'sys/devices/system/clocksource/clocksource0/current_clocksource',
 };
 
-const PROC_FILES = ['stat', 'meminfo', 'diskstats', 'loadavg', 'net/dev', 'pressure/cpu', 'pressure/io', 'pressure/memory', 'sys/kernel/ostype', 'sys/kernel/osrelease', 'sys/kernel/version', 'sys/kernel/hostname', 'sys/kernel/domainname'];
+const PROC_FILES = [
+  'stat',
+  'meminfo',
+  'diskstats',
+  'loadavg',
+  'net/dev',
+  'pressure/cpu',
+  'pressure/io',
+  'pressure/memory',
+  'sys/kernel/ostype',
+  'sys/kernel/osrelease',
+  'sys/kernel/version',
+  'sys/kernel/hostname',
+  'sys/kernel/domainname',
+];
 const SYS_FILES = ['devices/system/clocksource/clocksource0/current_clocksource', 'devices/system/clocksource/clocksource0/available_clocksource'];
 
 export class HostTree {

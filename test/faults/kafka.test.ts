@@ -55,7 +55,12 @@ describe('Kafka broker under fault', () => {
     await agent.waitForLog((e) => e.code === 'VIGIL_ERR_KAFKA_DELIVERY', 30_000);
     await kafka!.startBroker();
     await until('delivery', async () => (await metric('vigil_kafka_up')) === 1 && (await metric('vigil_kafka_messages_sent_total')) > 0, { timeoutMs: 60_000 });
-    rows.push({ fault: 'Kafka broker down at start, then started', metric: 'vigil_kafka_up 0, vigil_kafka_buffered_messages, vigil_kafka_errors_total', code: 'VIGIL_ERR_KAFKA_DELIVERY', recovered: 'delivery begins; seq gaps = vigil_kafka_dropped_total' });
+    rows.push({
+      fault: 'Kafka broker down at start, then started',
+      metric: 'vigil_kafka_up 0, vigil_kafka_buffered_messages, vigil_kafka_errors_total',
+      code: 'VIGIL_ERR_KAFKA_DELIVERY',
+      recovered: 'delivery begins; seq gaps = vigil_kafka_dropped_total',
+    });
   });
 
   it('[kafka-killed] SIGKILLed mid-run, then started again: seq gaps equal the dropped counter', async () => {
@@ -66,7 +71,9 @@ describe('Kafka broker under fault', () => {
     } finally {
       await kafka!.startBroker();
     }
-    await until('delivery to resume', async () => (await metric('vigil_kafka_up')) === 1 && (await metric('vigil_kafka_messages_sent_total')) > sent, { timeoutMs: 60_000 });
+    await until('delivery to resume', async () => (await metric('vigil_kafka_up')) === 1 && (await metric('vigil_kafka_messages_sent_total')) > sent, {
+      timeoutMs: 60_000,
+    });
     const exit = await agent!.stop('SIGTERM');
     expect(exit.code).toBe(0);
     const account = agent!.logs().find((e) => e.msg === 'kafka sink stopped') as unknown as { encoded: number; dropped: number } | undefined;
@@ -77,7 +84,12 @@ describe('Kafka broker under fault', () => {
     let gaps = 0;
     for (let s = 1; s <= account!.encoded; s++) if (!seen.has(s)) gaps++;
     expect(gaps).toBe(account!.dropped);
-    rows.push({ fault: 'Kafka broker SIGKILLed mid-run, then started', metric: 'vigil_kafka_up 0, vigil_kafka_buffered_messages, vigil_kafka_errors_total', code: 'VIGIL_ERR_KAFKA_DELIVERY', recovered: 'delivery resumes; seq gaps = vigil_kafka_dropped_total' });
+    rows.push({
+      fault: 'Kafka broker SIGKILLed mid-run, then started',
+      metric: 'vigil_kafka_up 0, vigil_kafka_buffered_messages, vigil_kafka_errors_total',
+      code: 'VIGIL_ERR_KAFKA_DELIVERY',
+      recovered: 'delivery resumes; seq gaps = vigil_kafka_dropped_total',
+    });
   });
 
   it('the outcomes are the ones docs/reliability.md states', () => {

@@ -30,7 +30,10 @@ const failures = async () => sumSamples(await agent!.scrape(), 'vigil_otlp_expor
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vigil-faults-otlp-'));
-  writeFileSync(path.join(dir, 'vigil.yml'), ['interval: 500ms', `stateDir: ${path.join(dir, 'state')}`, 'sinks:', '  otlp:', '    enabled: true', ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'vigil.yml'),
+    ['interval: 500ms', `stateDir: ${path.join(dir, 'state')}`, 'sinks:', '  otlp:', '    enabled: true', ''].join('\n'),
+  );
   collector = await startOtelCollector();
   const port = Number(new URL(collector.httpEndpoint).port);
   proxy = await FaultProxy.start(port, 'forward');
@@ -79,7 +82,12 @@ describe('OTLP collector under fault, behind a switchable proxy', () => {
         .some((e) => e.msg === 'otlp export resumed' && e.signal === 'metrics'),
     );
     expect(agent!.exit).toBeUndefined();
-    rows.push({ fault, metric: 'vigil_otlp_export_failures_total{signal="metrics"}', code: 'VIGIL_ERR_OTLP_EXPORT_FAILED (once per outage)', recovered: 'exports resume (cumulative totals); "otlp export resumed" logged' });
+    rows.push({
+      fault,
+      metric: 'vigil_otlp_export_failures_total{signal="metrics"}',
+      code: 'VIGIL_ERR_OTLP_EXPORT_FAILED (once per outage)',
+      recovered: 'exports resume (cumulative totals); "otlp export resumed" logged',
+    });
   });
 
   it('the outcomes are the ones docs/reliability.md states', () => {

@@ -40,7 +40,8 @@ function loggedSince(from: number, pred: (e: LogEvent) => boolean): boolean {
   return agent!.logs().slice(from).some(pred);
 }
 
-const pgDownLogged = (from: number, target: string) => loggedSince(from, (e) => e.code === 'VIGIL_ERR_PG_TARGET_DOWN' && JSON.stringify(e).includes(`"${target}"`));
+const pgDownLogged = (from: number, target: string) =>
+  loggedSince(from, (e) => e.code === 'VIGIL_ERR_PG_TARGET_DOWN' && JSON.stringify(e).includes(`"${target}"`));
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'vigil-faults-peers-'));
@@ -54,7 +55,15 @@ beforeAll(async () => {
   pgProxy = { primary: await FaultProxy.start(pair!.primary.port, 'refuse'), replica: await FaultProxy.start(pair!.replica.port, 'refuse') };
   amProxy = await FaultProxy.start(am!.port, 'refuse');
   const target = (name: string, port: number) =>
-    [`    - name: ${name}`, '      host: 127.0.0.1', `      port: ${port}`, `      user: ${MONITOR_USER}`, `      passwordFile: ${path.join(dir, 'pgpass')}`, '      sslmode: disable', '      timeout: 500ms'].join('\n');
+    [
+      `    - name: ${name}`,
+      '      host: 127.0.0.1',
+      `      port: ${port}`,
+      `      user: ${MONITOR_USER}`,
+      `      passwordFile: ${path.join(dir, 'pgpass')}`,
+      '      sslmode: disable',
+      '      timeout: 500ms',
+    ].join('\n');
   writeFileSync(
     path.join(dir, 'vigil.yml'),
     [
@@ -86,21 +95,39 @@ afterAll(async () => {
 
 describe('peers under fault, behind a switchable proxy', () => {
   it('[peers-down-at-start] every peer refuses at start; each comes up without a restart', async () => {
-    await until('both targets down and the Alertmanager failing', async () => (await metric('pg_up', { target: 'primary' })) === 0 && (await metric('pg_up', { target: 'replica' })) === 0 && (await metric('vigil_alertmanager_errors_total', amLabel())) > 0, { timeoutMs: 20_000 });
+    await until(
+      'both targets down and the Alertmanager failing',
+      async () =>
+        (await metric('pg_up', { target: 'primary' })) === 0 &&
+        (await metric('pg_up', { target: 'replica' })) === 0 &&
+        (await metric('vigil_alertmanager_errors_total', amLabel())) > 0,
+      { timeoutMs: 20_000 },
+    );
     await agent!.waitForLog((e) => e.code === 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED');
     expect(pgDownLogged(0, 'primary') && pgDownLogged(0, 'replica')).toBe(true);
     // The Alertmanager comes first: the alert that fired while it was down is delivered.
     await amProxy.set('forward');
-    await until('the firing alert delivered', async () => (await am!.alerts()).some((a) => a.labels.alertname === 'FaultPrimaryUnreachable'), { timeoutMs: 20_000 });
+    await until('the firing alert delivered', async () => (await am!.alerts()).some((a) => a.labels.alertname === 'FaultPrimaryUnreachable'), {
+      timeoutMs: 20_000,
+    });
     await pgProxy.primary.set('forward');
     await pgProxy.replica.set('forward');
-    await until('both targets up', async () => (await metric('pg_up', { target: 'primary' })) === 1 && (await metric('pg_up', { target: 'replica' })) === 1, { timeoutMs: 20_000 });
-    await until('the resolution delivered', async () => (await am!.metric('alertmanager_alerts_received_total', { status: 'resolved' })) > 0, { timeoutMs: 20_000 });
+    await until('both targets up', async () => (await metric('pg_up', { target: 'primary' })) === 1 && (await metric('pg_up', { target: 'replica' })) === 1, {
+      timeoutMs: 20_000,
+    });
+    await until('the resolution delivered', async () => (await am!.metric('alertmanager_alerts_received_total', { status: 'resolved' })) > 0, {
+      timeoutMs: 20_000,
+    });
     await until('the queue drained', async () => (await metric('vigil_alertmanager_queue_length', amLabel())) === 0);
     expect(await metric('vigil_alertmanager_dropped_total', amLabel())).toBe(0);
     rows.push(
       { fault: 'PostgreSQL primary and replica refuse at start', metric: 'pg_up 0', code: 'VIGIL_ERR_PG_TARGET_DOWN', recovered: 'pg_up 1 without a restart' },
-      { fault: 'Alertmanager refuses at start', metric: 'vigil_alertmanager_errors_total, vigil_alertmanager_queue_length', code: 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED', recovered: 'queued alert delivered firing, then resolved; dropped 0' },
+      {
+        fault: 'Alertmanager refuses at start',
+        metric: 'vigil_alertmanager_errors_total, vigil_alertmanager_queue_length',
+        code: 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED',
+        recovered: 'queued alert delivered firing, then resolved; dropped 0',
+      },
     );
   });
 
@@ -110,22 +137,45 @@ describe('peers under fault, behind a switchable proxy', () => {
     const resolvedBefore = await am!.metric('alertmanager_alerts_received_total', { status: 'resolved' });
     const firingBefore = await am!.metric('alertmanager_alerts_received_total', { status: 'firing' });
     for (const p of [pgProxy.primary, pgProxy.replica, amProxy]) await p.set('blackhole');
-    await until('both targets down', async () => (await metric('pg_up', { target: 'primary' })) === 0 && (await metric('pg_up', { target: 'replica' })) === 0, { timeoutMs: 20_000 });
+    await until('both targets down', async () => (await metric('pg_up', { target: 'primary' })) === 0 && (await metric('pg_up', { target: 'replica' })) === 0, {
+      timeoutMs: 20_000,
+    });
     await until('the Alertmanager timing out', async () => (await metric('vigil_alertmanager_errors_total', amLabel())) > errorsBefore, { timeoutMs: 20_000 });
-    await until('coded log lines', () => pgDownLogged(from, 'primary') && pgDownLogged(from, 'replica') && loggedSince(from, (e) => e.code === 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED'));
+    await until(
+      'coded log lines',
+      () => pgDownLogged(from, 'primary') && pgDownLogged(from, 'replica') && loggedSince(from, (e) => e.code === 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED'),
+    );
     // The ticks go on: a black-holed target costs its timeout, not the tick.
     const ticks = await metric('vigil_ticks_total');
     await until('ticks going on', async () => (await metric('vigil_ticks_total')) >= ticks + 3);
     await amProxy.set('forward');
-    await until('the alert raised during the outage delivered', async () => (await am!.metric('alertmanager_alerts_received_total', { status: 'firing' })) > firingBefore, { timeoutMs: 20_000 });
+    await until(
+      'the alert raised during the outage delivered',
+      async () => (await am!.metric('alertmanager_alerts_received_total', { status: 'firing' })) > firingBefore,
+      { timeoutMs: 20_000 },
+    );
     await pgProxy.primary.set('forward');
     await pgProxy.replica.set('forward');
-    await until('both targets up', async () => (await metric('pg_up', { target: 'primary' })) === 1 && (await metric('pg_up', { target: 'replica' })) === 1, { timeoutMs: 20_000 });
-    await until('the resolution delivered', async () => (await am!.metric('alertmanager_alerts_received_total', { status: 'resolved' })) > resolvedBefore, { timeoutMs: 20_000 });
+    await until('both targets up', async () => (await metric('pg_up', { target: 'primary' })) === 1 && (await metric('pg_up', { target: 'replica' })) === 1, {
+      timeoutMs: 20_000,
+    });
+    await until('the resolution delivered', async () => (await am!.metric('alertmanager_alerts_received_total', { status: 'resolved' })) > resolvedBefore, {
+      timeoutMs: 20_000,
+    });
     expect(await metric('vigil_alertmanager_dropped_total', amLabel())).toBe(0);
     rows.push(
-      { fault: 'PostgreSQL primary and replica black-holed, then back', metric: 'pg_up 0', code: 'VIGIL_ERR_PG_TARGET_DOWN', recovered: 'pg_up 1 without a restart; ticks went on' },
-      { fault: 'Alertmanager black-holed, then back', metric: 'vigil_alertmanager_errors_total, vigil_alertmanager_queue_length', code: 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED', recovered: 'alert raised meanwhile delivered firing, then resolved; dropped 0' },
+      {
+        fault: 'PostgreSQL primary and replica black-holed, then back',
+        metric: 'pg_up 0',
+        code: 'VIGIL_ERR_PG_TARGET_DOWN',
+        recovered: 'pg_up 1 without a restart; ticks went on',
+      },
+      {
+        fault: 'Alertmanager black-holed, then back',
+        metric: 'vigil_alertmanager_errors_total, vigil_alertmanager_queue_length',
+        code: 'VIGIL_ERR_ALERTMANAGER_SEND_FAILED',
+        recovered: 'alert raised meanwhile delivered firing, then resolved; dropped 0',
+      },
     );
   });
 
@@ -137,7 +187,12 @@ describe('peers under fault, behind a switchable proxy', () => {
     expect(await metric('pg_up', { target: 'primary' })).toBe(1);
     await pair!.replica.start();
     await until('the replica up again', async () => (await metric('pg_up', { target: 'replica' })) === 1, { timeoutMs: 30_000 });
-    rows.push({ fault: 'PostgreSQL replica killed mid-run (pg_ctl -m immediate), then started', metric: 'pg_up 0', code: 'VIGIL_ERR_PG_TARGET_DOWN', recovered: 'pg_up 1 without a restart' });
+    rows.push({
+      fault: 'PostgreSQL replica killed mid-run (pg_ctl -m immediate), then started',
+      metric: 'pg_up 0',
+      code: 'VIGIL_ERR_PG_TARGET_DOWN',
+      recovered: 'pg_up 1 without a restart',
+    });
   });
 
   it('the outcomes are the ones docs/reliability.md states', () => {

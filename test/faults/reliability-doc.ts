@@ -37,5 +37,8 @@ function sectionRows(file: string): string[] {
 
 export function expectSection(file: string, rows: readonly Row[]): void {
   const want = rows.map(formatRow);
-  expect(sectionRows(file), `docs/reliability.md, section "### ${file}", must hold exactly these rows (update the doc if an outcome changed):\n${want.join('\n')}`).toEqual(want);
+  expect(
+    sectionRows(file),
+    `docs/reliability.md, section "### ${file}", must hold exactly these rows (update the doc if an outcome changed):\n${want.join('\n')}`,
+  ).toEqual(want);
 }

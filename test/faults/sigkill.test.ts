@@ -45,7 +45,14 @@ beforeAll(async () => {
   writeFileSync(path.join(base, 'always.rules.yml'), 'groups:\n  - name: always\n    rules:\n      - alert: AlwaysFiring\n        expr: node_load1 >= 0\n');
   writeFileSync(
     configFile,
-    [`stateDir: ${stateDir}`, 'alerting:', `  ruleFiles: [${path.join(base, 'always.rules.yml')}]`, '  evaluationInterval: 200ms', '  persistInterval: 1s', ''].join('\n'),
+    [
+      `stateDir: ${stateDir}`,
+      'alerting:',
+      `  ruleFiles: [${path.join(base, 'always.rules.yml')}]`,
+      '  evaluationInterval: 200ms',
+      '  persistInterval: 1s',
+      '',
+    ].join('\n'),
   );
   // A first run stopped cleanly: every state file exists (the detector writes its state at stop).
   agent = await start();
@@ -65,7 +72,10 @@ describe('SIGKILL mid-write, then a restart', () => {
       agent = await start();
       await agent.waitForLog((e) => e.msg === 'alert state restored');
       await agent.waitForLog((e) => e.msg === 'rule history restored');
-      expect(agent.logs().some((e) => e.code === 'VIGIL_ERR_DETECTOR_STATE_INVALID'), 'detector state accepted').toBe(false);
+      expect(
+        agent.logs().some((e) => e.code === 'VIGIL_ERR_DETECTOR_STATE_INVALID'),
+        'detector state accepted',
+      ).toBe(false);
       // Past the first periodic write, then a kill at a chosen point of the next write period.
       await sleep(1000 + offsetMs);
       await agent.stop('SIGKILL');
@@ -75,7 +85,12 @@ describe('SIGKILL mid-write, then a restart', () => {
     await agent.waitForLog((e) => e.msg === 'rule history restored');
     expect(tempFiles()).toEqual([]);
     await agent.stop('SIGTERM');
-    rows.push({ fault: 'SIGKILL during periodic state writes (2 kills, restarts)', metric: '— (the process ends)', code: '— (nothing lost)', recovered: 'alert state and rule history restored; no *.tmp left' });
+    rows.push({
+      fault: 'SIGKILL during periodic state writes (2 kills, restarts)',
+      metric: '— (the process ends)',
+      code: '— (nothing lost)',
+      recovered: 'alert state and rule history restored; no *.tmp left',
+    });
   });
 
   it('[sigkill-residue] every state file: a half-written temporary file and the target cut in half', async () => {
@@ -109,7 +124,12 @@ describe('SIGKILL mid-write, then a restart', () => {
     expect(agent.logs().filter((e) => stateCodes.has(e.code))).toEqual([]);
     await agent.stop('SIGTERM');
     for (const { file, ignoredCode } of FILES) {
-      rows.push({ fault: `\`${file}\` cut in half + stale \`.tmp\` (kill mid-write residue)`, metric: '— (start-up)', code: ignoredCode, recovered: 'ignored, stale *.tmp removed at start; whole again after the next write' });
+      rows.push({
+        fault: `\`${file}\` cut in half + stale \`.tmp\` (kill mid-write residue)`,
+        metric: '— (start-up)',
+        code: ignoredCode,
+        recovered: 'ignored, stale *.tmp removed at start; whole again after the next write',
+      });
     }
   });
 

@@ -69,12 +69,23 @@ beforeAll(async () => {
   writeFileSync(path.join(base, 'always.rules.yml'), 'groups:\n  - name: always\n    rules:\n      - alert: AlwaysFiring\n        expr: node_load1 >= 0\n');
   writeFileSync(
     configFile,
-    [`stateDir: ${stateDir}`, 'alerting:', `  ruleFiles: [${path.join(base, 'always.rules.yml')}]`, '  evaluationInterval: 200ms', '  persistInterval: 1s', ''].join('\n'),
+    [
+      `stateDir: ${stateDir}`,
+      'alerting:',
+      `  ruleFiles: [${path.join(base, 'always.rules.yml')}]`,
+      '  evaluationInterval: 200ms',
+      '  persistInterval: 1s',
+      '',
+    ].join('\n'),
   );
   agent = await start();
-  await until('a first successful alert state write', async () => (await stateView('alert_state')).lastSuccess * 1000 > Date.now() - 5000 && existsSync(path.join(stateDir, 'alerts', 'alerts.json')), {
-    timeoutMs: 20_000,
-  });
+  await until(
+    'a first successful alert state write',
+    async () => (await stateView('alert_state')).lastSuccess * 1000 > Date.now() - 5000 && existsSync(path.join(stateDir, 'alerts', 'alerts.json')),
+    {
+      timeoutMs: 20_000,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -110,12 +121,21 @@ async function faultAndRecover(name: string, breakIt: () => void, lift: () => vo
   expect(existsSync(path.join(stateDir, 'alerts', 'alerts.json'))).toBe(true);
   expect(existsSync(path.join(stateDir, 'alerts', 'history.bin'))).toBe(true);
   expect(tempFiles(stateDir)).toEqual([]);
-  rows.push({ fault: name, metric: 'vigil_state_write_failures_total{file="alert_state"}', code: 'VIGIL_ERR_ALERT_STATE_IO', recovered: 'next periodic write succeeds; no *.tmp left' });
+  rows.push({
+    fault: name,
+    metric: 'vigil_state_write_failures_total{file="alert_state"}',
+    code: 'VIGIL_ERR_ALERT_STATE_IO',
+    recovered: 'next periodic write succeeds; no *.tmp left',
+  });
 }
 
 describe.skipIf(mountError !== undefined)('state directory under fault (tmpfs)', () => {
   it('[state-read-only] remounted read-only, then read-write', async () => {
-    await faultAndRecover('state dir read-only (remount ro)', () => remount('ro'), () => remount('rw'));
+    await faultAndRecover(
+      'state dir read-only (remount ro)',
+      () => remount('ro'),
+      () => remount('rw'),
+    );
   });
 
   it('[state-full] the tmpfs filled up, then space freed', async () => {
@@ -150,9 +170,17 @@ describe.skipIf(mountError !== undefined)('state directory under fault (tmpfs)',
     const before = await stateView('alert_state');
     rmSync(stateDir, { recursive: true, force: true });
     const t = Date.now() / 1000;
-    await until('the alert state written again', async () => (await stateView('alert_state')).lastSuccess >= t && existsSync(path.join(stateDir, 'alerts', 'alerts.json')));
+    await until(
+      'the alert state written again',
+      async () => (await stateView('alert_state')).lastSuccess >= t && existsSync(path.join(stateDir, 'alerts', 'alerts.json')),
+    );
     expect((await stateView('alert_state')).failures).toBe(before.failures);
-    rows.push({ fault: 'state dir removed (rm -rf)', metric: 'vigil_state_last_write_success_timestamp_seconds (moves on)', code: '— (no failure)', recovered: 'recreated by the next write' });
+    rows.push({
+      fault: 'state dir removed (rm -rf)',
+      metric: 'vigil_state_last_write_success_timestamp_seconds (moves on)',
+      code: '— (no failure)',
+      recovered: 'recreated by the next write',
+    });
   });
 
   it('[state-stop-read-only] SIGTERM while read-only: exit 0 in time, what was not saved is logged; a restart restores the last saved state', async () => {

@@ -99,7 +99,10 @@ export async function startAlertmanager(opts: StartAlertmanagerOptions): Promise
   if (web !== undefined) {
     const webFile = path.join(dir, 'web.yml');
     const users = Object.fromEntries(Object.entries(web.users ?? {}).map(([u, v]) => [u, v.bcryptHash]));
-    await writeFile(webFile, JSON.stringify({ tls_server_config: { cert_file: web.certFile, key_file: web.keyFile }, ...(web.users ? { basic_auth_users: users } : {}) }));
+    await writeFile(
+      webFile,
+      JSON.stringify({ tls_server_config: { cert_file: web.certFile, key_file: web.keyFile }, ...(web.users ? { basic_auth_users: users } : {}) }),
+    );
     webArgs.push(`--web.config.file=${webFile}`);
     const ca = await readFile(web.caFile);
     const first = Object.entries(web.users ?? {})[0];

@@ -89,7 +89,14 @@ export async function startKafka(): Promise<KafkaPeer> {
   await writeFile(props, serverProperties(brokerPort, saslPort, controllerPort, dir));
   await writeFile(path.join(dir, 'log4j.properties'), LOG4J);
   const classpath = `${libs}/*`;
-  const java = (cls: string, args: readonly string[]) => [...JVM_OPTS, `-Dlog4j.configuration=file:${path.join(dir, 'log4j.properties')}`, '-cp', classpath, cls, ...args];
+  const java = (cls: string, args: readonly string[]) => [
+    ...JVM_OPTS,
+    `-Dlog4j.configuration=file:${path.join(dir, 'log4j.properties')}`,
+    '-cp',
+    classpath,
+    cls,
+    ...args,
+  ];
   const clusterId = randomBytes(16).toString('base64url');
   // SCRAM credentials live in the cluster metadata; KRaft takes them at format time.
   const scram = (m: string) => ['--add-scram', `${m}=[name=${KAFKA_SASL_USER.username},password=${KAFKA_SASL_USER.password}]`];
@@ -101,7 +108,8 @@ export async function startKafka(): Promise<KafkaPeer> {
   let current: Peer | undefined;
 
   const startBroker = async (): Promise<void> => {
-    if ((await isListening(brokerPort)) || (await isListening(saslPort)) || (await isListening(controllerPort))) throw new Error(`kafka: port ${brokerPort} or ${controllerPort} was taken meanwhile`);
+    if ((await isListening(brokerPort)) || (await isListening(saslPort)) || (await isListening(controllerPort)))
+      throw new Error(`kafka: port ${brokerPort} or ${controllerPort} was taken meanwhile`);
     const peer = await spawnPeer('kafka', 'java', java('kafka.Kafka', [props]));
     current = peer;
     const deadline = Date.now() + 90_000;
@@ -196,7 +204,12 @@ export interface ReadMessage {
  * Reads `topics` from the beginning with a kafkajs consumer (a fresh group) until `enough(messages)`
  * holds or `timeoutMs` passes; returns what it read either way.
  */
-export async function readTopics(broker: string, topics: readonly string[], enough: (messages: readonly ReadMessage[]) => boolean, timeoutMs = 30_000): Promise<ReadMessage[]> {
+export async function readTopics(
+  broker: string,
+  topics: readonly string[],
+  enough: (messages: readonly ReadMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<ReadMessage[]> {
   const kafka = new Kafka({ clientId: 'vigil-test-reader', brokers: [broker], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `vigil-test-${randomBytes(6).toString('hex')}`, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const messages: ReadMessage[] = [];

@@ -47,7 +47,12 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncerP
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-pgbouncer-'));
   if (ids !== undefined) await chown(dir, ids.uid, ids.gid);
   const userlist = path.join(dir, 'userlist.txt');
-  await writeFile(userlist, Object.entries(opts.users).map(([u, p]) => `"${u}" "${p}"\n`).join(''));
+  await writeFile(
+    userlist,
+    Object.entries(opts.users)
+      .map(([u, p]) => `"${u}" "${p}"\n`)
+      .join(''),
+  );
   try {
     return await withFreePort(async (port) => {
       const ini = path.join(dir, 'pgbouncer.ini');
@@ -75,7 +80,10 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncerP
         ].join('\n'),
       );
       for (const f of [ini, userlist]) if (ids !== undefined) await chown(f, ids.uid, ids.gid);
-      const [cmd, args] = ids === undefined ? [PGBOUNCER_BIN, [ini]] : ['setpriv', ['--reuid', String(ids.uid), '--regid', String(ids.gid), '--clear-groups', PGBOUNCER_BIN, ini]];
+      const [cmd, args] =
+        ids === undefined
+          ? [PGBOUNCER_BIN, [ini]]
+          : ['setpriv', ['--reuid', String(ids.uid), '--regid', String(ids.gid), '--clear-groups', PGBOUNCER_BIN, ini]];
       const proc = await spawnPeer('pgbouncer', cmd, args);
       const show = async (command: string, user: string, password: string) => {
         const c = new pg.Client({ host: '127.0.0.1', port, user, password, database: 'pgbouncer' });
@@ -93,7 +101,12 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncerP
           'pgbouncer accepts admin-console connections',
           async () => {
             if (proc.exit !== undefined) throw new Error(`pgbouncer exited ${JSON.stringify(proc.exit)}:\n${tail(proc.stderr())}`);
-            return user !== undefined ? show('SHOW VERSION', user, password!).then(() => true, () => false) : true;
+            return user !== undefined
+              ? show('SHOW VERSION', user, password!).then(
+                  () => true,
+                  () => false,
+                )
+              : true;
           },
           { timeoutMs: 15_000 },
         );

@@ -128,7 +128,13 @@ export interface PrimaryReplicaOptions {
 function hbaFor(opts: PrimaryReplicaOptions): string {
   if (opts.ssl === undefined && opts.listenAddresses === undefined) return HBA;
   const host = opts.ssl?.required === true ? 'hostssl' : 'host';
-  return ['local all all trust', `${host} replication all 127.0.0.0/8 trust`, `${host} all postgres 127.0.0.0/8 trust`, `${host} all all 127.0.0.0/8 scram-sha-256`, ''].join('\n');
+  return [
+    'local all all trust',
+    `${host} replication all 127.0.0.0/8 trust`,
+    `${host} all postgres 127.0.0.0/8 trust`,
+    `${host} all all 127.0.0.0/8 scram-sha-256`,
+    '',
+  ].join('\n');
 }
 
 /** Copies the certificate and key into `dir` as the server user wants them; returns the postgresql.conf lines. */
@@ -192,7 +198,22 @@ export async function startPrimaryReplica(opts: PrimaryReplicaOptions = {}): Pro
     await primary.start();
     await primary.query(`CREATE ROLE ${MONITOR_USER} LOGIN PASSWORD '${monitorPassword.replace(/'/g, "''")}' IN ROLE pg_monitor`);
     await primary.query('CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
-    await pgExec(owner, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '-C', '-S', 'replica1']);
+    await pgExec(owner, 'pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replicaDir,
+      '-R',
+      '-X',
+      'stream',
+      '-C',
+      '-S',
+      'replica1',
+    ]);
     // postgresql.auto.conf (written by -R) is read last: the replica's own port goes there.
     await appendFile(path.join(replicaDir, 'postgresql.auto.conf'), `port = ${replicaPort}\n`);
     await replica.start();

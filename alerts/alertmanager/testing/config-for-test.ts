@@ -53,7 +53,10 @@ export function alertmanagerConfigFor(test: AlertmanagerTestOverrides, source = 
   }
   const templates: unknown = (doc.toJS() as { templates?: unknown }).templates;
   if (Array.isArray(templates)) {
-    doc.set('templates', templates.map((t) => (path.isAbsolute(String(t)) ? String(t) : path.join(SHIPPED_ALERTMANAGER_DIR, String(t)))));
+    doc.set(
+      'templates',
+      templates.map((t) => (path.isAbsolute(String(t)) ? String(t) : path.join(SHIPPED_ALERTMANAGER_DIR, String(t)))),
+    );
   }
   if (test.heartbeatUrl !== undefined || test.heartbeatInterval !== undefined) {
     const receivers = doc.get('receivers', true);

@@ -55,7 +55,13 @@ const files = await listSeriesFiles(data);
 const t0 = performance.now();
 for (const m of methods) {
   const cap = new Capture(m.make());
-  interface Acc { err: Growable; values: Growable; ts: number[]; labels: Growable; dims: number }
+  interface Acc {
+    err: Growable;
+    values: Growable;
+    ts: number[];
+    labels: Growable;
+    dims: number;
+  }
   const open = new Map<SeriesSource, Acc>();
   let done = 0;
   await scoreInLanes(files, cap, 64, {
@@ -84,7 +90,10 @@ for (const m of methods) {
       if (m.name === 'lstm') {
         w('values.f32', a.values.done());
         writeFileSync(path.join(dir, 'ts.f64'), Buffer.from(Float64Array.from(a.ts).buffer));
-        writeFileSync(path.join(dir, 'labels.u8'), Uint8Array.from(a.labels.done(), (l) => (l === 1 ? 1 : 0)));
+        writeFileSync(
+          path.join(dir, 'labels.u8'),
+          Uint8Array.from(a.labels.done(), (l) => (l === 1 ? 1 : 0)),
+        );
         writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ rel: source.file.rel, rows, dims: a.dims, columns: source.columns }));
       }
       done++;

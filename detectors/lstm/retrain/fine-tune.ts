@@ -53,7 +53,12 @@ export async function fineTune(req: FineTuneRequest): Promise<FineTuneResult> {
   const perSeries = (budget: number): number => Math.max(1, Math.ceil(budget / Math.max(1, req.history.length)));
   const set = buildWindowSet(
     req.history,
-    { window: current.window, trainPerSeries: perSeries(s.trainWindows), validationPerSeries: perSeries(s.validationWindows), validationFraction: s.validationFraction },
+    {
+      window: current.window,
+      trainPerSeries: perSeries(s.trainWindows),
+      validationPerSeries: perSeries(s.validationWindows),
+      validationFraction: s.validationFraction,
+    },
     rng,
   );
   if (set.train.length < s.batchSize || set.validation.length === 0) {

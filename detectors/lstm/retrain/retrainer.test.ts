@@ -89,7 +89,9 @@ describe('Retrainer', () => {
     let swapped = false;
     const { logger, lines } = capturingLogger();
     // A learning rate far too high wrecks the weights: the held-back comparison must catch it.
-    const r = new Retrainer(options({ modelPath: current!, logger, onSwap: () => void (swapped = true), fineTune: { ...fineTune, learningRate: 2, finalLearningRate: 2 } }));
+    const r = new Retrainer(
+      options({ modelPath: current!, logger, onSwap: () => void (swapped = true), fineTune: { ...fineTune, learningRate: 2, finalLearningRate: 2 } }),
+    );
     const result = await r.runOnce();
     expect(result.outcome).toBe('rejected');
     if (result.outcome === 'rejected') expect(result.candidateMse).toBeGreaterThan(result.currentMse);
@@ -117,7 +119,12 @@ describe('Retrainer', () => {
   it('skips (no run counted) when the node has too little history', async () => {
     const r = new Retrainer(options({ history: () => [history[0]!.subarray(0, 40)] }));
     expect((await r.runOnce()).outcome).toBe('skipped');
-    expect(r.samples().filter((s) => s.name === 'vigil_detector_retrain_runs_total').every((s) => s.value === 0)).toBe(true);
+    expect(
+      r
+        .samples()
+        .filter((s) => s.name === 'vigil_detector_retrain_runs_total')
+        .every((s) => s.value === 0),
+    ).toBe(true);
   });
 });
 
