@@ -201,7 +201,7 @@ describe('Kafka sink on a real broker', () => {
     expect(missing(messages, account.encoded)).toBe(account.dropped);
   });
 
-  it('authenticates with SASL PLAIN and SCRAM-SHA-512; a wrong password keeps the sink down without crashing or logging it', async () => {
+  it('authenticates with SASL PLAIN and SCRAM-SHA-512; a wrong password keeps the sink down without crashing or logging it; no payload carries the password', async () => {
     const good = path.join(dir, 'kafka-password');
     const bad = path.join(dir, 'wrong-password');
     writeFileSync(good, `${KAFKA_SASL_USER.password}\n`, { mode: 0o600 });
@@ -223,6 +223,8 @@ describe('Kafka sink on a real broker', () => {
       expect(account.dropped).toBe(0);
       const messages = await readAll(run, account.encoded);
       expect(missing(messages, account.encoded)).toBe(0);
+      // What goes to Kafka carries no credential either (the password file's content, the user's password).
+      for (const m of messages) expect(`${m.key ?? ''} ${JSON.stringify(m.body)}`).not.toContain(KAFKA_SASL_USER.password);
     }
     await stopRun(denied);
     for (const run of [plain, scram, denied]) {

@@ -269,11 +269,11 @@ describe('the node page in Chromium against a real agent', () => {
       const byShown = new Map<string, Set<number>>();
       for (const m of all) byShown.set(m.shown, (byShown.get(m.shown) ?? new Set()).add(m.elements));
       for (const [shown, counts] of byShown) expect([...counts], `element counts for lists ${shown}`).toHaveLength(1);
-      // Updates of the same content move nothing; a row that appears (a series done warming up) may push
-      // what is below it, far under the 0.1 that browsers call a good cumulative layout shift.
+      // Updates replace text in place: what moves is at most a sub-pixel reflow when a number gets
+      // wider (seen under load: a cumulative shift of 0.0002–0.0004) or a row appearing, both far
+      // under the 0.1 that browsers count as a good cumulative layout shift.
       const shifts = await page.evaluate<number>('window.shifts');
-      if (byShown.size === 1) expect(shifts, 'layout shift caused by updates').toBe(0);
-      else expect(shifts, 'layout shift when rows were added or removed').toBeLessThan(0.01);
+      expect(shifts, 'cumulative layout shift caused by updates').toBeLessThan(0.01);
       expect(last.heap - first.heap, `heap ${first.heap} → ${last.heap}`).toBeLessThan(256 * 1024);
       expect(problems).toEqual([]);
     } finally {

@@ -3,7 +3,7 @@
 // file and bearer token file, a Kafka SASL password file and TLS key, a PostgreSQL password from the
 // environment and one inside a DSN — and `vigil check-config`, the agent's stdout and stderr (with
 // failing deliveries and a refused reload), /metrics, /api/v1/alerts and the OTLP payloads it sends are
-// searched for every one of them.
+// searched for every one of them (Kafka payloads: test/e2e/kafka.test.ts, SASL case).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
