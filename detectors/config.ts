@@ -44,9 +44,9 @@ export const detectorOptions = z.strictObject({
       /** Series scored per tick; the rest are left out and counted in vigil_detector_series_dropped. */
       maxSeries: z.number().int().min(1).max(4096).default(256),
       /**
-       * Network devices whose rates are not monitored one by one (regex on `device`): virtual and
-       * short-lived interfaces of container networking come and go with pods and would never finish
-       * warm-up. They still count in the node's total network rates.
+       * Network devices not monitored (regex on `device`): virtual and short-lived interfaces of
+       * container networking come and go with pods and would never finish warm-up, and their traffic
+       * also crosses the uplink, so the node's total network rates leave them out too.
        */
       networkDeviceExclude: z
         .string()

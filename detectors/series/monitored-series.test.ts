@@ -50,21 +50,27 @@ describe('monitored series', () => {
     expect(out.map((p) => `${p.metric}:${p.labels.target ?? ''}`)).toEqual(['pg_replication_lag_seconds:b']);
   });
 
-  it('leaves virtual interfaces out one by one but counts them in the node total; churn adds no jump', () => {
+  it('leaves virtual interfaces out, one by one and in the node total; a device that appears adds no jump', () => {
     const m = new MonitoredSeries({ include: [], exclude: [] });
     const rx = (device: string, v: number) => counter('node_network_receive_bytes_total', { device }, v);
     m.derive(snap(0, [rx('eth0', 0), rx('veth1a2b', 0), rx('cali77', 0)]));
     const out = m.derive(snap(10, [rx('eth0', 1000), rx('veth1a2b', 500), rx('cali77', 100)]));
     expect(out.map((p) => [p.labels.device ?? 'total', p.value])).toEqual([
       ['eth0', 100],
-      ['total', 160],
+      ['total', 100],
     ]);
-    // A pod's interface vanishes and another appears with a large counter: the total follows the
-    // rates of the devices seen twice, never the counters' sum.
-    const churned = m.derive(snap(20, [rx('eth0', 2000), rx('veth9f9f', 9e12)]));
+    // Pods come and go, and a physical device appears with a large counter: the total follows the
+    // rates of the physical devices seen twice, never the counters' sum.
+    const churned = m.derive(snap(20, [rx('eth0', 2000), rx('eth1', 9e12), rx('veth9f9f', 9e12)]));
     expect(churned.map((p) => [p.labels.device ?? 'total', p.value])).toEqual([
       ['eth0', 100],
       ['total', 100],
+    ]);
+    const next = m.derive(snap(30, [rx('eth0', 3000), rx('eth1', 9e12 + 500)]));
+    expect(next.map((p) => [p.labels.device ?? 'total', p.value])).toEqual([
+      ['eth0', 100],
+      ['eth1', 50],
+      ['total', 150],
     ]);
   });
 
@@ -72,6 +78,9 @@ describe('monitored series', () => {
     const m = new MonitoredSeries({ include: [], exclude: [], networkDeviceExclude: '^eth' });
     const rx = (device: string, v: number) => counter('node_network_receive_bytes_total', { device }, v);
     m.derive(snap(0, [rx('eth0', 0), rx('veth1', 0)]));
-    expect(m.derive(snap(10, [rx('eth0', 100), rx('veth1', 100)])).map((p) => p.labels.device ?? 'total')).toEqual(['veth1', 'total']);
+    expect(m.derive(snap(10, [rx('eth0', 100), rx('veth1', 100)])).map((p) => [p.labels.device ?? 'total', p.value])).toEqual([
+      ['veth1', 10],
+      ['total', 10],
+    ]);
   });
 });

@@ -44,11 +44,12 @@ const DEFAULT_NAMES: ReadonlySet<string> = new Set(Object.values(MONITORED));
 /**
  * Network devices not monitored one by one by default: the virtual, short-lived interfaces of
  * container networking (a veth per pod, CNI bridges and tunnels). On a node where pods come and go
- * they would take every detector slot and never finish warm-up. They still count in the node total.
+ * they would take every detector slot and never finish warm-up; pod traffic also crosses the uplink,
+ * so the node total leaves them out too.
  */
 export const DEFAULT_NETWORK_DEVICE_EXCLUDE = '^(veth|cali|flannel|cni|docker|br-|lxc|virbr|vxlan|genev|tun|tap|cilium|weave|vnet|kube-|nodelocaldns)';
 
-/** Network rates that also get a node total (labels without `device`), summed over the devices' rates. */
+/** Network rates that also get a node total (labels without `device`), summed over the physical devices' rates. */
 const NETWORK_TOTALS: ReadonlySet<string> = new Set([MONITORED.netRx, MONITORED.netTx, MONITORED.netRxErrs, MONITORED.netTxErrs]);
 
 /** Counter → rate series (per device). */
@@ -132,11 +133,15 @@ export class MonitoredSeries {
       if (rate !== undefined) {
         const device = s.labels[rate.label] ?? '';
         if (device === 'lo') continue;
-        const total = NETWORK_TOTALS.has(rate.metric);
-        const r = this.rate(total && this.networkExclude.test(device) ? undefined : out, rate.metric, { device }, s.value, t);
-        // The node total is the sum of the devices' rates: a device that appears or vanishes adds
-        // nothing (a counter sum would jump by its whole count).
-        if (total && r !== undefined) this.totals.set(rate.metric, (this.totals.get(rate.metric) ?? 0) + r);
+        const network = NETWORK_TOTALS.has(rate.metric);
+        const virtual = network && this.networkExclude.test(device);
+        // Virtual devices: no series of their own, and no rate kept at all (they come and go with pods).
+        if (virtual) continue;
+        const r = this.rate(out, rate.metric, { device }, s.value, t);
+        // The node total is the sum of the other (physical) devices' rates: virtual ones would count pod
+        // traffic twice (once on the veth, once on the uplink), and a device that appears or vanishes
+        // adds nothing (a counter sum would jump by its whole count).
+        if (network && r !== undefined) this.totals.set(rate.metric, (this.totals.get(rate.metric) ?? 0) + r);
       } else if (GAUGES.has(s.name)) {
         this.push(out, s.name, s.labels, s.value);
       } else if (this.includeNames.has(s.name)) {
