@@ -16,6 +16,7 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless) # the Kafka broker (test/peers/kafka.ts)
 command -v mvn >/dev/null || need+=(maven)                    # fetches the Kafka jars
 command -v systemd-analyze >/dev/null || need+=(systemd)      # verifies deploy/systemd/vigil.service
+command -v ip >/dev/null || need+=(iproute2)                 # network namespaces for test/e2e/interface-churn.test.ts
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
