@@ -60,6 +60,7 @@ interface FileRecord {
   /** Shipped run only: per series the value, calibrated rank (NaN: none), warm flag; per row the time (s). */
   readonly values?: Float32Array[];
   readonly ranks?: Float32Array[];
+  readonly tails?: Float32Array[];
   readonly warm?: Uint8Array[];
   readonly times?: Float64Array;
 }
@@ -68,6 +69,7 @@ interface Acc {
   readonly levels: Growable[];
   readonly values: Growable[];
   readonly ranks: Growable[];
+  readonly tails: Growable[];
   readonly warm: Growable[];
   readonly times: number[];
   readonly labels: Growable;
@@ -97,6 +99,7 @@ async function scoreRun(
         levels: g(),
         values: full || ex ? g() : [],
         ranks: full ? g() : [],
+        tails: full ? g() : [],
         warm: full ? g() : [],
         times: [],
         labels: new Growable(),
@@ -111,6 +114,7 @@ async function scoreRun(
       if (full) {
         for (let d = 0; d < a.ranks.length; d++) {
           a.ranks[d]!.push(x.rank[d]!);
+          a.tails[d]!.push(x.tail[d]!);
           a.warm[d]!.push(x.warm[d]!);
         }
         a.times.push(timeOf(row.timestamp));
@@ -139,7 +143,13 @@ async function scoreRun(
         labels,
         levels: a.levels.map((l) => l.done()),
         ...(full
-          ? { values: a.values.map((v) => v.done()), ranks: a.ranks.map((v) => v.done()), warm: a.warm.map((v) => Uint8Array.from(v.done())), times }
+          ? {
+              values: a.values.map((v) => v.done()),
+              ranks: a.ranks.map((v) => v.done()),
+              tails: a.tails.map((v) => v.done()),
+              warm: a.warm.map((v) => Uint8Array.from(v.done())),
+              times,
+            }
           : {}),
       });
       const ex = EXAMPLES.find(([rel]) => rel === source.file.rel);
@@ -173,6 +183,7 @@ function replay(records: readonly FileRecord[], o: StageOptions): FileRecord[] {
     ...r,
     levels: r.values!.map((values, d) => {
       const rank = r.ranks![d]!;
+      const tail = r.tails![d]!;
       const warm = r.warm![d]!;
       const lv = new Float32Array(r.rows);
       const st = newStageState(opts);
@@ -187,7 +198,7 @@ function replay(records: readonly FileRecord[], o: StageOptions): FileRecord[] {
         const news = Math.abs(norm.mean) * o.minRelativeChange;
         const small = norm.count > 0 && Math.abs(x - norm.mean) < news && scaleOf(norm) < news;
         update(norm, x);
-        stagePoint(st, opts, x, rank[i]!, r.times![i]!, warm[i] === 1, out, small);
+        stagePoint(st, opts, x, rank[i]!, tail[i]!, r.times![i]!, warm[i] === 1, out, small);
         lv[i] = Number.isNaN(rank[i]!) ? 0 : out.score;
       }
       return lv;
@@ -392,6 +403,21 @@ export async function main(argv: string[]): Promise<void> {
     replayed('level check, short half-life 4 points', { driftShortHalfLife: 4 }),
     replayed('with the seasonal context', { seasonalBins: SEASONAL_BINS }),
     replayed('without the flat-series rule', { minRelativeChange: 0 }),
+    replayed('without the tail gate (round 4)', { tailQuantile: 0 }),
+    replayed('tail gate from 10^-2.5 to 10^-3.5', { tailFrom: 2.5, tailTo: 3.5 }),
+    replayed('tail gate from 10^-4 to 10^-5', { tailFrom: 4, tailTo: 5 }),
+    replayed('sparse power 300 (the third round)', { power: 300 }),
+    replayed('without the robust deviation check (round 4)', { robustSigmas: 0 }),
+    replayed('without the flatline check (round 4)', { flatlineLog10: 0 }),
+    replayed('without the range tolerance floor (round 4)', { rangeScaleFloor: 0 }),
+    replayed("the third round's stages (power 300, no tail gate, robust, flatline checks or range floor, level warm-up 200)", {
+      power: 300,
+      tailQuantile: 0,
+      robustSigmas: 0,
+      flatlineLog10: 0,
+      rangeScaleFloor: 0,
+      driftWarmup: 200,
+    }),
     { ...shipped, name: 'without the refractory period (1 row)', alarm: { ...shippedAlarm, refractory: 1 } },
     { ...shipped, name: 'without host agreement (any metric alarms)', alarm: { ...shippedAlarm, agreement: 1 } },
     { ...shipped, name: 'host agreement of 2 metrics', alarm: { ...shippedAlarm, agreement: 2 } },
