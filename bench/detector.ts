@@ -35,7 +35,8 @@ function stagesLatency(series = 256, ticks = 20_000): { p50: number; p99: number
   const d: number[] = [];
   for (let t = 0; t < ticks; t++) {
     const t0 = performance.now();
-    for (let i = 0; i < series; i++) stagePoint(states[i]!, o, 10 + i + rnd(), ranks[(t * 7 + i) % ranks.length]!, 1.7e9 + t * 10, true, out);
+    for (let i = 0; i < series; i++)
+      stagePoint(states[i]!, o, 10 + i + rnd(), ranks[(t * 7 + i) % ranks.length]!, 1 - ranks[(t * 7 + i) % ranks.length]!, 1.7e9 + t * 10, true, out);
     d.push(performance.now() - t0);
   }
   return { p50: percentile(d, 50), p99: percentile(d, 99), max: Math.max(...d) };

@@ -35,6 +35,8 @@ export const detectorOptions = z.strictObject({
   seasonal: z.boolean().default(false),
   /** Range check: a value beyond the series' range by more than this share of its width raises the score (0 = off). */
   rangeTolerance: z.number().min(0).default(DEFAULT_STAGE_OPTIONS.rangeTolerance),
+  /** Flatline check: a series that normally changes at every tick repeating one value for improbably long raises an event. */
+  flatline: z.boolean().default(true),
   series: z
     .strictObject({
       /** Extra series beyond the defaults: a gauge as it is, a counter as its per-second rate. */
@@ -71,10 +73,11 @@ export const detectorOptions = z.strictObject({
 export type DetectorConfig = z.infer<typeof detectorOptions>;
 
 /** The options of the stages after the model, from the config. */
-export const stageOptionsOf = (c: Pick<DetectorConfig, 'threshold' | 'refractory' | 'seasonal' | 'rangeTolerance'>): StageOptions => ({
+export const stageOptionsOf = (c: Pick<DetectorConfig, 'threshold' | 'refractory' | 'seasonal' | 'rangeTolerance' | 'flatline'>): StageOptions => ({
   ...DEFAULT_STAGE_OPTIONS,
   threshold: c.threshold,
   refractory: c.refractory,
   seasonalBins: c.seasonal ? SEASONAL_BINS : 0,
   rangeTolerance: c.rangeTolerance,
+  flatlineLog10: c.flatline ? DEFAULT_STAGE_OPTIONS.flatlineLog10 : 0,
 });

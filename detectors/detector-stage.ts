@@ -213,7 +213,9 @@ class LstmDetectorStage implements DetectorStage {
         `saved by an earlier scorer version (${loaded.migrated})`,
         loaded.migrated === 'vigil-detector-state/1'
           ? 'detector state migrated: normaliser, window and calibration kept; the stages after the model (likelihood, range, seasonal profile, events) start fresh'
-          : 'detector state migrated: normaliser, window, calibration and the stages after the model kept; the level check starts fresh',
+          : loaded.migrated === 'vigil-detector-state/2'
+            ? 'detector state migrated: normaliser, window, calibration and the stages after the model kept; the level, robust deviation and flatline checks start fresh'
+            : 'detector state migrated: normaliser, window, calibration and the stages after the model kept; the robust deviation and flatline checks start fresh',
         { where: this.stateFile },
       );
     }

@@ -19,6 +19,8 @@ export class RollingZScore implements BatchScorer<BaselineState> {
   private readonly window: number;
   private readonly minCalibration: number;
   private scores = new Float64Array(0);
+  /** The rolling z-score has no tail gate: NaN throughout. */
+  private tail = new Float64Array(0);
   private warm = new Uint8Array(0);
   private errors = new Float64Array(0);
   private raw = new Float64Array(0);
@@ -46,6 +48,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
   async step(states: readonly BaselineState[], values: ArrayLike<number>, n = states.length): Promise<StepResult> {
     if (this.scores.length < n) {
       this.scores = new Float64Array(n);
+      this.tail = new Float64Array(n).fill(Number.NaN);
       this.warm = new Uint8Array(n);
       this.errors = new Float64Array(n);
       this.raw = new Float64Array(n);
@@ -97,6 +100,7 @@ export class RollingZScore implements BatchScorer<BaselineState> {
       raw: this.raw,
       level: this.level,
       rank: this.scores,
+      tail: this.tail,
       anomaly: this.anomaly,
       started: this.started,
     };

@@ -20,6 +20,8 @@ export interface RowExtras {
   readonly level: Float64Array;
   /** Calibrated rank of the error (NaN where the point got none, also in warm-up). */
   readonly rank: Float64Array;
+  /** Tail probability of the error (NaN where the point got none). */
+  readonly tail: Float64Array;
   /** 1 when the series was past warm-up. */
   readonly warm: Uint8Array;
 }
@@ -29,6 +31,7 @@ export const newExtras = (dims: number): RowExtras => ({
   anomaly: new Uint8Array(dims),
   level: new Float64Array(dims),
   rank: new Float64Array(dims),
+  tail: new Float64Array(dims),
   warm: new Uint8Array(dims),
 });
 
@@ -41,6 +44,7 @@ export function fillRow(r: StepResult, k: number, dims: number, scores: Float64A
     x.level[d] = ok ? r.level[k]! : 0;
     x.anomaly[d] = r.anomaly[k]!;
     x.rank[d] = r.rank[k]!;
+    x.tail[d] = r.tail[k]!;
     x.warm[d] = r.warm[k]!;
   }
 }

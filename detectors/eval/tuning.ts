@@ -11,7 +11,8 @@
 // previous Scorer computed identically. The ablations replay the stages (stagePoint, the function the
 // Scorer calls) over the shipped run's recorded ranks, with one stage changed. Threshold sweeps
 // replay the event logic over the scores before it (host-alarm.ts), as `vigil eval` does.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -30,6 +31,7 @@ import { loadCliModel } from './model.ts';
 import { chartSvg } from './report-html.ts';
 import { Growable } from './scored-file.ts';
 import { listSeriesFiles, openSeries, type SeriesSource } from './sources.ts';
+import { SYNTHETIC_ANOMALIES, writeSyntheticCorpus } from './synthetic.ts';
 import { timeOf } from './time-of.ts';
 import { addTally, emptyTally, normalisedScore, type WindowedTally, windowedTally } from './windowed-score.ts';
 
@@ -60,6 +62,7 @@ interface FileRecord {
   /** Shipped run only: per series the value, calibrated rank (NaN: none), warm flag; per row the time (s). */
   readonly values?: Float32Array[];
   readonly ranks?: Float32Array[];
+  readonly tails?: Float32Array[];
   readonly warm?: Uint8Array[];
   readonly times?: Float64Array;
 }
@@ -68,6 +71,7 @@ interface Acc {
   readonly levels: Growable[];
   readonly values: Growable[];
   readonly ranks: Growable[];
+  readonly tails: Growable[];
   readonly warm: Growable[];
   readonly times: number[];
   readonly labels: Growable;
@@ -97,6 +101,7 @@ async function scoreRun(
         levels: g(),
         values: full || ex ? g() : [],
         ranks: full ? g() : [],
+        tails: full ? g() : [],
         warm: full ? g() : [],
         times: [],
         labels: new Growable(),
@@ -111,6 +116,7 @@ async function scoreRun(
       if (full) {
         for (let d = 0; d < a.ranks.length; d++) {
           a.ranks[d]!.push(x.rank[d]!);
+          a.tails[d]!.push(x.tail[d]!);
           a.warm[d]!.push(x.warm[d]!);
         }
         a.times.push(timeOf(row.timestamp));
@@ -139,7 +145,13 @@ async function scoreRun(
         labels,
         levels: a.levels.map((l) => l.done()),
         ...(full
-          ? { values: a.values.map((v) => v.done()), ranks: a.ranks.map((v) => v.done()), warm: a.warm.map((v) => Uint8Array.from(v.done())), times }
+          ? {
+              values: a.values.map((v) => v.done()),
+              ranks: a.ranks.map((v) => v.done()),
+              tails: a.tails.map((v) => v.done()),
+              warm: a.warm.map((v) => Uint8Array.from(v.done())),
+              times,
+            }
           : {}),
       });
       const ex = EXAMPLES.find(([rel]) => rel === source.file.rel);
@@ -173,6 +185,7 @@ function replay(records: readonly FileRecord[], o: StageOptions): FileRecord[] {
     ...r,
     levels: r.values!.map((values, d) => {
       const rank = r.ranks![d]!;
+      const tail = r.tails![d]!;
       const warm = r.warm![d]!;
       const lv = new Float32Array(r.rows);
       const st = newStageState(opts);
@@ -187,7 +200,7 @@ function replay(records: readonly FileRecord[], o: StageOptions): FileRecord[] {
         const news = Math.abs(norm.mean) * o.minRelativeChange;
         const small = norm.count > 0 && Math.abs(x - norm.mean) < news && scaleOf(norm) < news;
         update(norm, x);
-        stagePoint(st, opts, x, rank[i]!, r.times![i]!, warm[i] === 1, out, small);
+        stagePoint(st, opts, x, rank[i]!, tail[i]!, r.times![i]!, warm[i] === 1, out, small);
         lv[i] = Number.isNaN(rank[i]!) ? 0 : out.score;
       }
       return lv;
@@ -349,8 +362,22 @@ export async function main(argv: string[]): Promise<void> {
     false,
     bytes,
   );
-  await predictor.close();
   const seconds = (performance.now() - t0) / 1000;
+  // The synthetic corpus (detectors/eval/synthetic.ts): written to a temporary folder, scored once.
+  const synthDir = mkdtempSync(path.join(tmpdir(), 'vigil-synthetic-'));
+  writeSyntheticCorpus(synthDir);
+  const synthFiles = await listSeriesFiles(synthDir);
+  const synthRun = await scoreRun(
+    synthFiles,
+    new Scorer(predictor, defaults.warmup, stages) as BatchScorer<unknown>,
+    `${modelName} + stages (synthetic corpus)`,
+    true,
+    synthFiles.reduce((a, f) => a + f.size, 0),
+  );
+  rmSync(synthDir, { recursive: true, force: true });
+  await predictor.close();
+  // Grouped by anomaly kind (`<base>/<kind>-<copy>.csv`).
+  const byKind = (records: FileRecord[]): FileRecord[] => records.map((r) => ({ ...r, group: r.rel.split('/')[1]!.split('-')[0]! }));
 
   const shippedAlarm: AlarmOptions = { threshold: defaults.threshold, refractory: defaults.refractory };
   const previousAlarm: AlarmOptions = { threshold: PREVIOUS_THRESHOLD, refractory: 0, agreement: 1 };
@@ -392,6 +419,21 @@ export async function main(argv: string[]): Promise<void> {
     replayed('level check, short half-life 4 points', { driftShortHalfLife: 4 }),
     replayed('with the seasonal context', { seasonalBins: SEASONAL_BINS }),
     replayed('without the flat-series rule', { minRelativeChange: 0 }),
+    replayed('without the tail gate (round 4)', { tailQuantile: 0 }),
+    replayed('tail gate from 10^-2.5 to 10^-3.5', { tailFrom: 2.5, tailTo: 3.5 }),
+    replayed('tail gate from 10^-4 to 10^-5', { tailFrom: 4, tailTo: 5 }),
+    replayed('sparse power 300 (the third round)', { power: 300 }),
+    replayed('without the robust deviation check (round 4)', { robustSigmas: 0 }),
+    replayed('without the flatline check (round 4)', { flatlineLog10: 0 }),
+    replayed('without the range tolerance floor (round 4)', { rangeScaleFloor: 0 }),
+    replayed("the third round's stages (power 300, no tail gate, robust, flatline checks or range floor, level warm-up 200)", {
+      power: 300,
+      tailQuantile: 0,
+      robustSigmas: 0,
+      flatlineLog10: 0,
+      rangeScaleFloor: 0,
+      driftWarmup: 200,
+    }),
     { ...shipped, name: 'without the refractory period (1 row)', alarm: { ...shippedAlarm, refractory: 1 } },
     { ...shipped, name: 'without host agreement (any metric alarms)', alarm: { ...shippedAlarm, agreement: 1 } },
     { ...shipped, name: 'host agreement of 2 metrics', alarm: { ...shippedAlarm, agreement: 2 } },
@@ -460,6 +502,34 @@ export async function main(argv: string[]): Promise<void> {
     const o = at.get(m)!;
     const cell = (g: string): string => `${n1(normalisedScore(o.tallies.get(g)!))} / ${n3(figuresOf(o.counts.get(g)!).f1)}`;
     lines.push(`| ${m.name} | ${groups.map(cell).join(' | ')} | **${cell(OVERALL)}** | ${best.get(m)!.threshold}: ${n1(best.get(m)!.score)} |`);
+  }
+  lines.push('', '### Synthetic corpus', '');
+  const synth: Method[] = [
+    { ...shipped, records: byKind(synthRun.records) },
+    { ...previous, records: byKind(previousLevels(synthRun.records)) },
+    {
+      ...shipped,
+      name: "the third round's stages (replayed)",
+      records: byKind(
+        replay(synthRun.records, { ...stages, power: 300, tailQuantile: 0, robustSigmas: 0, flatlineLog10: 0, rangeScaleFloor: 0, driftWarmup: 200 }),
+      ),
+    },
+  ];
+  const kinds = [...SYNTHETIC_ANOMALIES, 'none'];
+  lines.push(
+    `${synthRun.records.length} univariate series built by detectors/eval/synthetic.ts (seed 1; no outside data): seven kinds of normal behaviour (noise, daily and weekly waves, a random walk, heavy tails, low counts, a periodic job's sawtooth) × the anomaly kinds below, two series each, 4,000 points at 5 minutes, one or two anomalies per series after row 900. Cells: windowed score / found / windows / false events, at each method's default threshold; last column: series false events per 8,640 normal points.`,
+    '',
+    `| method | ${kinds.join(' | ')} | overall | false events per 8,640 normal points |`,
+    `|---|${kinds.map(() => '---').join('|')}|---|---|`,
+  );
+  for (const m of synth) {
+    const o = outcome(m.records, m.alarm, true);
+    const cell = (g: string): string => {
+      const c = o.counts.get(g)!;
+      return `${c.windows === 0 ? '–' : n1(normalisedScore(o.tallies.get(g)!))} / ${c.found} / ${c.windows} / ${c.falseEvents}`;
+    };
+    const fs = o.falseStarts.get(OVERALL)!;
+    lines.push(`| ${m.name} | ${kinds.map(cell).join(' | ')} | **${cell(OVERALL)}** | ${((8640 * fs.starts) / Math.max(1, fs.rows)).toFixed(2)} |`);
   }
   lines.push('', '### Windowed score and event F1 by threshold, overall', '');
   lines.push(`| threshold | ${[shipped, normaliser].map((m) => m.name).join(' | ')} |`, '|---|---|---|');

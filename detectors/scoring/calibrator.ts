@@ -77,3 +77,52 @@ export function learnError(s: CalibrationState, err: number): void {
   }
   if (s.count < 1e9) s.count++;
 }
+
+/** Lower edge of a bin, and its upper edge (the overflow bin's taken as twice its lower edge). */
+const binLow = (b: number): number => (b === 0 ? 0 : Math.pow(10, LOG_MIN + (b - 1) / BINS_PER_DECADE));
+const binHigh = (b: number): number => (b === CALIBRATION_BINS - 1 ? 2 * binLow(b) : Math.pow(10, LOG_MIN + b / BINS_PER_DECADE));
+/** Errors learned before the tail is fitted (until then the tail probability is 1 − rank). */
+const TAIL_MIN_COUNT = 30;
+
+/**
+ * The probability of an error at least as large as `err`, with the far tail extrapolated (peaks over
+ * threshold): beyond the `q`-quantile u of this series' own errors, the tail is taken as exponential,
+ * P(error > e) = (1 − q)·exp(−(e − u)/β), β the mean excess over u. The empirical rank alone cannot
+ * tell "the largest error in the last few thousand" (which some error always is) from "far larger
+ * than anything this series does" (news); the fitted tail can. Below u it is 1 − rank. Does not
+ * learn from `err`; O(bins).
+ */
+export function tailProbability(s: CalibrationState, err: number, q: number): number {
+  const rank = calibratedScore(s, err);
+  if (s.count < TAIL_MIN_COUNT || !(err >= 0)) return 1 - rank;
+  // u: the q-quantile, interpolated inside its bin.
+  const target = q * s.total;
+  let acc = 0;
+  let u = 0;
+  let first = CALIBRATION_BINS;
+  for (let b = 0; b < CALIBRATION_BINS; b++) {
+    const w = s.bins[b]!;
+    if (w > 0 && acc + w >= target) {
+      u = binLow(b) + ((target - acc) / w) * (binHigh(b) - binLow(b));
+      first = b;
+      break;
+    }
+    acc += w;
+  }
+  if (!(err > u)) return 1 - rank;
+  // β: the mean excess over u, each bin's weight at its centre (the part of u's own bin above u).
+  let weight = 0;
+  let excess = 0;
+  for (let b = first; b < CALIBRATION_BINS; b++) {
+    const w = s.bins[b]!;
+    if (w <= 0) continue;
+    const lo = Math.max(binLow(b), u);
+    const hi = binHigh(b);
+    if (hi <= u) continue;
+    const share = b === first ? (hi - lo) / (hi - binLow(b)) : 1;
+    weight += w * share;
+    excess += w * share * ((lo + hi) / 2 - u);
+  }
+  const beta = weight > 0 ? excess / weight : 0;
+  return (1 - q) * Math.exp(-(err - u) / Math.max(beta, 1e-9));
+}

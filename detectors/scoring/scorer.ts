@@ -11,7 +11,7 @@
 // With `stages: null` the Scorer is the previous pipeline (the score is the calibrated rank, an
 // event is every point at or above the threshold): kept for the comparison in DETECTION.md.
 import type { Predictor } from '../predictor.ts';
-import { calibratedScore, learnError } from './calibrator.ts';
+import { calibratedScore, learnError, tailProbability } from './calibrator.ts';
 import { normalize, scaleOf, update } from './normalizer.ts';
 import { isWarm, newSeriesState, pushWindow, type SeriesState } from './series-state.ts';
 import { DEFAULT_STAGE_OPTIONS, stagePoint, type StageOptions, type StageOutput } from './stages.ts';
@@ -36,6 +36,8 @@ export interface StepResult {
   readonly level: Float64Array;
   /** The calibrated rank of the error (the previous pipeline's score); NaN when the point got none. */
   readonly rank: Float64Array;
+  /** The error's tail probability (calibrator.ts tailProbability; the tail gate's input); NaN when the point got none. */
+  readonly tail: Float64Array;
   /** 1 while the series is in an event (vigil_anomaly). */
   readonly anomaly: Uint8Array;
   /** 1 when an event started at this point (vigil_anomaly_events_total counts these). */
@@ -55,6 +57,7 @@ export class Scorer {
   private raw = new Float64Array(0);
   private level = new Float64Array(0);
   private rank = new Float64Array(0);
+  private tail = new Float64Array(0);
   private anomaly = new Uint8Array(0);
   private started = new Uint8Array(0);
   private readonly stages: StageOptions | null;
@@ -113,6 +116,7 @@ export class Scorer {
     this.raw = new Float64Array(cap);
     this.level = new Float64Array(cap);
     this.rank = new Float64Array(cap);
+    this.tail = new Float64Array(cap);
     this.anomaly = new Uint8Array(cap);
     this.started = new Uint8Array(cap);
     this.capacity = cap;
@@ -126,7 +130,8 @@ export class Scorer {
   async step(states: readonly SeriesState[], values: ArrayLike<number>, n: number = states.length, times?: ArrayLike<number>): Promise<StepResult> {
     this.ensure(n);
     const W = this.predictor.window;
-    const { active, scores, warm, errors, raw, level, anomaly, started } = this;
+    const { active, scores, warm, errors, raw, level, anomaly, started, tail } = this;
+    const tailQuantile = this.stages?.tailQuantile ?? 0;
     let batch = 0;
     for (let i = 0; i < n; i++) {
       scores[i] = Number.NaN;
@@ -134,6 +139,7 @@ export class Scorer {
       errors[i] = Number.NaN;
       raw[i] = Number.NaN;
       level[i] = Number.NaN;
+      tail[i] = Number.NaN;
       anomaly[i] = 0;
       started[i] = 0;
       const s = states[i]!;
@@ -154,6 +160,7 @@ export class Scorer {
         warm[i] = isWarm(s, this.minCalibration) ? 1 : 0;
         errors[i] = err;
         scores[i] = calibratedScore(s.calibration, err);
+        if (tailQuantile > 0) tail[i] = tailProbability(s.calibration, err, tailQuantile);
         learnError(s.calibration, err);
       }
     }
@@ -165,12 +172,12 @@ export class Scorer {
       pushWindow(s, normalize(s.norm, x));
       update(s.norm, x);
     }
-    return { scores, warm, errors, raw, level, rank: this.rank, anomaly, started };
+    return { scores, warm, errors, raw, level, rank: this.rank, tail, anomaly, started };
   }
 
   /** The stages after the model, for every finite point (before the normaliser learns it). */
   private afterModel(states: readonly SeriesState[], values: ArrayLike<number>, n: number, times: ArrayLike<number> | undefined): void {
-    const { scores, warm, raw, level, anomaly, started, out, rank: ranks } = this;
+    const { scores, warm, raw, level, anomaly, started, out, rank: ranks, tail } = this;
     for (let i = 0; i < n; i++) ranks[i] = scores[i]!;
     const o = this.stages;
     for (let i = 0; i < n; i++) {
@@ -193,7 +200,7 @@ export class Scorer {
       const news = Math.abs(s.norm.mean) * o.minRelativeChange;
       const small = s.norm.count > 0 && Math.abs(x - s.norm.mean) < news && scaleOf(s.norm) < news;
       const t = times === undefined ? Number.NaN : times[i]!;
-      stagePoint(s.stages, o, x, rank, t, warm[i] === 1, out, small);
+      stagePoint(s.stages, o, x, rank, tail[i]!, t, warm[i] === 1, out, small);
       if (!Number.isNaN(rank)) {
         scores[i] = out.exported;
         raw[i] = out.raw;

@@ -182,7 +182,7 @@ describe('the level check (a change the one-step error cannot see)', () => {
     const starts: number[] = [];
     for (const [i, x] of values.entries()) {
       const rank = 0.5 + 0.1 * Math.tanh(u()); // never rare
-      stagePoint(s, opts, x, rank, T0 + i * TICK, i >= 132, out);
+      stagePoint(s, opts, x, rank, Number.NaN, T0 + i * TICK, i >= 132, out);
       if (out.started === 1) starts.push(i);
     }
     return starts;
@@ -306,9 +306,14 @@ describe('state file', () => {
     );
     await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array(0) }], 0);
     const j = JSON.parse(await readFile(file, 'utf8')) as { format: string; series: { stages: Record<string, unknown> }[] };
-    expect(j.format).toBe('vigil-detector-state/3');
+    expect(j.format).toBe('vigil-detector-state/4');
+    const current = structuredClone(j);
     j.format = 'vigil-detector-state/2';
-    for (const s of j.series) delete s.stages.drift;
+    for (const s of j.series) {
+      delete s.stages.drift;
+      delete s.stages.robust;
+      delete s.stages.flatline;
+    }
     await writeFile(file, JSON.stringify(j));
     const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
     expect(loaded.ok).toBe(true);
@@ -322,6 +327,21 @@ describe('state file', () => {
     await saveState(file, W, [{ key: 'k', metric: 'm', labels: {}, lastSeen: 1, state, history: new Float32Array(0) }], 0);
     const again = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
     expect(again.ok && again.migrated === false && again.series[0]!.state.stages.driftLong === state.stages.driftLong).toBe(true);
+    expect(again.ok && again.series[0]!.state.stages.robustLevel === state.stages.robustLevel && state.stages.robustCount === 300).toBe(true);
+    expect(again.ok && again.series[0]!.state.stages.flatRate === state.stages.flatRate && state.stages.flatCount === 300).toBe(true);
+    // A file from before the robust deviation check (/3): everything kept, the robust check fresh.
+    current.format = 'vigil-detector-state/3';
+    for (const s of current.series) {
+      delete s.stages.robust;
+      delete s.stages.flatline;
+    }
+    await writeFile(file, JSON.stringify(current));
+    const from3 = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
+    expect(from3.ok && from3.migrated).toBe('vigil-detector-state/3');
+    if (!from3.ok) return;
+    expect(from3.series[0]!.state.stages.driftCount).toBe(state.stages.driftCount);
+    expect(from3.series[0]!.state.stages.robustCount).toBe(0);
+    expect(from3.series[0]!.state.stages.flatCount).toBe(0);
   });
 
   it('rejects a stage state with an out-of-range field instead of crashing later', async () => {
@@ -335,6 +355,73 @@ describe('state file', () => {
     await writeFile(file, JSON.stringify(j));
     const loaded = await loadState(file, W, DEFAULT_STAGE_OPTIONS);
     expect(loaded.ok).toBe(false);
+  });
+});
+
+describe('the tail gate and the robust deviation check (round 4)', () => {
+  const out: StageOutput = { raw: 0, score: 0, exported: 0, anomaly: 0, started: 0 };
+
+  it('counts "the largest error in a while" only when the fitted error tail also makes it improbable', () => {
+    const o = DEFAULT_STAGE_OPTIONS;
+    for (const [tail, raw] of [
+      [1e-2, 0], // rank 1, but the series' error tail makes such an error ordinary
+      [1e-3, 0],
+      [10 ** -3.5, 0.5],
+      [1e-5, 1],
+      [Number.NaN, 1], // no tail (the gate is off for this point)
+    ] as const) {
+      const s = newStageState(o);
+      stagePoint(s, o, 5, 1, tail, T0, true, out);
+      expect(out.raw).toBeCloseTo(raw, 9);
+    }
+  });
+
+  it('flags a burst as high as an outage the range and the calibration learned in warm-up', async () => {
+    // A crash rate: ~10 per interval; a 30-point outage at ~1000 during warm-up; then 4-point bursts as high.
+    const n = noise(12);
+    const bursts = [500, 900, 1300];
+    const high = (i: number): boolean => (i >= 40 && i < 70) || bursts.some((b) => i >= b && i < b + 4);
+    const values = Array.from({ length: 1500 }, (_, i) => (high(i) ? 1000 + 50 * n() : 10 + n()));
+    const on = await run(values);
+    const off = await run(values, { robustSigmas: 0 });
+    // Every burst is an event that starts inside it, and nothing else is.
+    expect(on.started).toHaveLength(bursts.length);
+    for (const [k, b] of bursts.entries()) expect(on.started[k]! - b).toBeLessThan(4);
+    // Without the check the first burst is neither outside the learned range nor a rare error.
+    expect(off.started.some((i) => i >= 500 && i < 504)).toBe(false);
+  });
+
+  it('does not take Gaussian noise for news: not while the series is young, hardly ever later', async () => {
+    const n = noise(13);
+    // Gaussian noise on a daily wave, from the series' first point, for three days.
+    const values = Array.from({ length: 3 * DAY }, (_, i) => 100 + 20 * Math.sin((2 * Math.PI * i) / DAY) + 2 * n());
+    const r = await run(values);
+    // The range seen in the first minutes is no bound on the noise (the tolerance's floor of 4 robust
+    // scales); without that floor the first hours raise several events.
+    expect(r.started.filter((i) => i < 1000)).toEqual([]);
+    expect((await run(values, { rangeScaleFloor: 0 })).started.filter((i) => i < 1000).length).toBeGreaterThan(3);
+    // Over three days: the wave's first new high (a value this series never showed) and at most one
+    // noise point rare enough for the tail gate; without the gate, "the largest error in a while"
+    // raises events every few hours.
+    expect(r.started.length).toBeLessThanOrEqual(2);
+    expect((await run(values, { tailQuantile: 0 })).started.length).toBeGreaterThan(20);
+  });
+
+  it('flags a noisy series that stops changing (a stuck exporter), not a quantised or constant one', async () => {
+    const n = noise(14);
+    const stuckAt = 2000;
+    const noisy = Array.from({ length: 3000 }, (_, i) => (i >= stuckAt && i < stuckAt + 60 ? 50 : 50 + 3 * n()));
+    const r = await run(noisy);
+    expect(r.started).toHaveLength(1);
+    expect(r.started[0]).toBeGreaterThanOrEqual(stuckAt + 19);
+    expect(r.started[0]).toBeLessThan(stuckAt + 25);
+    // A gauge that changes at about one point in ten, stuck as long: close to its usual behaviour.
+    let level = 5;
+    const quantised = Array.from({ length: 3000 }, (_, i) =>
+      i >= stuckAt && i < stuckAt + 60 ? level : (level = n() > 1.28 ? level + Math.sign(n()) : level),
+    );
+    expect((await run(quantised)).started).toEqual([]);
+    expect((await run(new Array<number>(3000).fill(7))).started).toEqual([]);
   });
 });
 

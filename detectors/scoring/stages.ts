@@ -2,7 +2,16 @@
 // Per series and per point, all causal, O(1) state (a few numbers and two small fixed arrays):
 //
 // 1. sparse raw score: raw = rank^k, rank = the calibrated score of the error (share of this series'
-//    own recent errors below it), so ordinary noise maps near 0 and only rare errors count;
+//    own recent errors below it), so ordinary noise maps near 0 and only rare errors count; capped by
+//    the tail gate (round 4): the error's probability under an exponential tail fitted beyond this
+//    series' own 90 % error quantile must be below 10^-tailFrom to count at all and below 10^-tailTo
+//    to count fully, so "the largest error in a while" (which some error always is) is not news
+//    unless it is also far beyond what the series' error tail makes likely;
+//    and the robust deviation check (round 4): a value more than `robustSigmas` robust scales (an
+//    exponentially weighted mean absolute deviation, clipped so that outliers barely move it) from a
+//    robust running level (which moves a fixed share of a scale per point, so a spike cannot drag it)
+//    is news whatever the model's error: the model's calibration and the range learn from earlier
+//    anomalies (a crash rate that spiked before), this check does not;
 // 2. seasonal context (off by default): a per-series time-of-day profile (bins over a day) counting,
 //    with a decay of `seasonalDecay` per day, the earlier days with a high raw score near this time
 //    of day (±1 bin); seen once, a spike is still news; seen on about `seasonalDays` days it is
@@ -14,12 +23,17 @@
 // 4. range check: after warm-up, a value beyond the range the series has shown by more than
 //    `rangeTolerance` of that range's width raises the score to `rangeScore`; the reference range
 //    follows new extremes by `rangeFollow` of the gap per point (a leak that outruns it is caught,
-//    a level shift is news once);
+//    a level shift is news once); while the range is young the tolerance is at least
+//    `rangeScaleFloor` robust scales, fading out over `rangeScaleFloorPoints` points (round 4: the
+//    range seen in a series' first minutes is no bound on its noise);
 // 5. level check (round 3): a change the one-step error cannot see (a level shift the model follows
 //    at once, a drift, a rise within the range): the distance between a short exponentially weighted
 //    mean of the value (half-life `driftShortHalfLife` points) and a long one (`driftLongHalfLife`),
 //    in units of the long-run standard deviation around the long mean (floored at `driftFloor` of the
 //    level); after `driftWarmup` points, `driftSigmas` or more raise the score to `rangeScore`;
+// 5b. flatline check (round 4): a series that changes at almost every point repeating one value for
+//    a run whose probability (its own repeat rate ^ run) is below 10^flatlineLog10 raises the score to
+//    `rangeScore` (a stuck exporter, a frozen sensor, a counter that stopped);
 // 6. event logic: an event starts when the score reaches the threshold outside a refractory period;
 //    the event is active (vigil_anomaly 1) from its start while the score stays at or above the
 //    threshold; for `refractory` points after the last active point the series starts no new event
@@ -31,6 +45,21 @@ import { gaussianTail } from './gaussian.ts';
 export interface StageOptions {
   /** Exponent of the sparse raw score. */
   readonly power: number;
+  /** Tail gate: the error quantile beyond which the tail is fitted (0 disables the gate). */
+  readonly tailQuantile: number;
+  /** Tail gate: −log10 of the tail probability where the raw score starts to count, and where it counts fully. */
+  readonly tailFrom: number;
+  readonly tailTo: number;
+  /** Robust deviation check: distance in robust scales that makes a value news (0 disables it). */
+  readonly robustSigmas: number;
+  /** Robust deviation check: share of a scale by which the level moves toward each value. */
+  readonly robustStep: number;
+  /** Robust deviation check: half-life (points) of the scale. */
+  readonly robustHalfLife: number;
+  /** Robust deviation check: points seen before it may score. */
+  readonly robustWarmup: number;
+  /** Robust deviation check: floor of the scale, as a share of the level's magnitude. */
+  readonly robustFloor: number;
   /** Points in the short window of the likelihood. */
   readonly shortWindow: number;
   /** Half-life (points) of the long-history mean and variance of the short mean. */
@@ -49,6 +78,10 @@ export interface StageOptions {
   readonly rangeWarmup: number;
   /** Share of the gap by which the reference range follows a new extreme per point. */
   readonly rangeFollow: number;
+  /** Floor of the range tolerance, in robust scales (the robust deviation check's scale): a noisy series' range learned over a short time is not a bound on its noise. */
+  readonly rangeScaleFloor: number;
+  /** Points over which that floor fades out (a range seen for long is a bound on the noise). */
+  readonly rangeScaleFloorPoints: number;
   /** Consecutive points a value must stay beyond the range before it counts. */
   readonly rangePersist: number;
   /** Time-of-day bins of the seasonal profile (0 disables it). */
@@ -70,6 +103,13 @@ export interface StageOptions {
   readonly driftFloor: number;
   /** Level check: points seen before it may score. */
   readonly driftWarmup: number;
+  /** Flatline check: log10 of the probability (repeat rate ^ run length) below which a run of unchanged values is news (0 disables it). */
+  readonly flatlineLog10: number;
+  /** Flatline check: the shortest run of unchanged values that can be news. */
+  readonly flatlineMinRun: number;
+  /** Flatline check: half-life (points) of the series' repeat rate, and the rate's floor. */
+  readonly flatlineHalfLife: number;
+  readonly flatlineFloor: number;
   /** Points after an event start during which the series starts no new event. */
   readonly refractory: number;
   /** Score threshold of an event. */
@@ -81,7 +121,15 @@ export interface StageOptions {
 }
 
 export const DEFAULT_STAGE_OPTIONS: StageOptions = {
-  power: 300,
+  power: 150,
+  tailQuantile: 0.9,
+  tailFrom: 3,
+  tailTo: 4,
+  robustSigmas: 16,
+  robustStep: 0.05,
+  robustHalfLife: 256,
+  robustWarmup: 100,
+  robustFloor: 0.01,
   shortWindow: 6,
   longHalfLife: 512,
   minStd: 0.02,
@@ -91,6 +139,8 @@ export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   rangeScore: 0.75,
   rangeWarmup: 100,
   rangeFollow: 0.02,
+  rangeScaleFloor: 4,
+  rangeScaleFloorPoints: 3000,
   rangePersist: 1,
   seasonalBins: 0,
   seasonalDecay: 0.7,
@@ -101,7 +151,11 @@ export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   driftLongHalfLife: 256,
   driftSigmas: 3,
   driftFloor: 0.02,
-  driftWarmup: 200,
+  driftWarmup: 120,
+  flatlineLog10: -8,
+  flatlineMinRun: 20,
+  flatlineHalfLife: 1024,
+  flatlineFloor: 0.02,
   refractory: 30,
   threshold: 0.6,
   likelihood: true,
@@ -140,6 +194,15 @@ export interface StageState {
   driftLong: number;
   driftVar: number;
   driftCount: number;
+  /** Robust deviation check: the running level, the scale (EW mean absolute deviation), points seen. */
+  robustLevel: number;
+  robustScale: number;
+  robustCount: number;
+  /** Flatline check: the previous value, the current run of unchanged values, the repeat rate, points seen. */
+  flatPrev: number;
+  flatRun: number;
+  flatRate: number;
+  flatCount: number;
   /** Points left in the refractory period (0 = none); events started so far. */
   refractoryLeft: number;
   events: number;
@@ -169,6 +232,13 @@ export function newStageState(o: StageOptions): StageState {
     driftLong: 0,
     driftVar: 0,
     driftCount: 0,
+    robustLevel: 0,
+    robustScale: 0,
+    robustCount: 0,
+    flatPrev: Number.NaN,
+    flatRun: 0,
+    flatRate: 0,
+    flatCount: 0,
     refractoryLeft: 0,
     events: 0,
     active: 0,
@@ -193,6 +263,33 @@ export interface StageOutput {
 /** Raw score from the calibrated rank of the error. */
 const sparseRaw = (rank: number, power: number): number => (rank > 0 ? Math.pow(rank, power) : 0);
 
+/** The tail gate's cap on the raw score, from the error's tail probability (NaN: no gate). */
+function tailCap(tail: number, o: StageOptions): number {
+  if (o.tailQuantile <= 0 || Number.isNaN(tail)) return 1;
+  const c = (-Math.log10(Math.max(tail, 1e-12)) - o.tailFrom) / (o.tailTo - o.tailFrom);
+  return c < 0 ? 0 : c > 1 ? 1 : c;
+}
+
+/** The robust deviation check: learns x, and says whether it was news before learning it. */
+function robustNews(s: StageState, o: StageOptions, x: number): boolean {
+  if (o.robustSigmas <= 0) return false;
+  if (s.robustCount === 0) {
+    s.robustLevel = x;
+    s.robustScale = 0;
+    s.robustCount = 1;
+    return false;
+  }
+  const d = x - s.robustLevel;
+  const scale = Math.max(s.robustScale, o.robustFloor * Math.abs(s.robustLevel), 1e-9);
+  const news = s.robustCount >= o.robustWarmup && Math.abs(d) > o.robustSigmas * scale;
+  const w = Math.max(1 - Math.pow(2, -1 / o.robustHalfLife), 1 / (s.robustCount + 1));
+  // Clipped at 4 scales: an outlier moves the scale as a large ordinary deviation would, no more.
+  s.robustScale += w * (Math.min(Math.abs(d), 4 * scale) - s.robustScale);
+  s.robustLevel += o.robustStep * scale * Math.sign(d);
+  if (s.robustCount < 1e9) s.robustCount++;
+  return news;
+}
+
 /** Maps a tail probability to [0,1] on a log scale: 1e-5 → 0.5, 1e-10 or less → about 1. */
 export const logScore = (tail: number): number => {
   const s = Math.log(tail + 1e-10) / LN_FLOOR;
@@ -200,8 +297,32 @@ export const logScore = (tail: number): number => {
 };
 
 /**
+ * The flatline check: learns x, and says whether the run of unchanged values it ends or extends is
+ * news: a series that changes at almost every point (its repeat rate, learned with equal weights and
+ * then exponentially, floored) repeating one value `run` times has probability rate^run; below
+ * 10^flatlineLog10 it is a stuck exporter, a frozen sensor, a counter that stopped. A series that
+ * often repeats itself (a constant, a quantised gauge) learns a high rate and never gets there.
+ */
+function flatlineNews(s: StageState, o: StageOptions, x: number): boolean {
+  if (o.flatlineLog10 >= 0) return false;
+  const repeat = x === s.flatPrev;
+  s.flatRun = repeat ? s.flatRun + 1 : 0;
+  s.flatPrev = x;
+  const rate = Math.max(s.flatRate, o.flatlineFloor);
+  const news = repeat && s.flatCount >= o.rangeWarmup && s.flatRun >= o.flatlineMinRun && s.flatRun * Math.log10(rate) <= o.flatlineLog10;
+  // The rate learns repeats only up to the run that would be news, so a long flatline is not learned as normal at once.
+  if (!news) {
+    const w = Math.max(1 - Math.pow(2, -1 / o.flatlineHalfLife), 1 / (s.flatCount + 1));
+    s.flatRate += w * ((repeat ? 1 : 0) - s.flatRate);
+    if (s.flatCount < 1e9) s.flatCount++;
+  }
+  return news;
+}
+
+/**
  * Runs the stages for one finite point. `rank` is the calibrated score of its error (NaN when the
- * model gave none: window not full); `scoring` says whether the series is past the model's warm-up
+ * model gave none: window not full), `tail` its tail probability (calibrator.ts tailProbability; NaN:
+ * no tail gate); `scoring` says whether the series is past the model's warm-up
  * (before it, the stages learn but never raise an event). `time` is in seconds (NaN: no seasonal
  * context for this point). `small`: the change is too small to be news (see minRelativeChange):
  * neither the raw score nor the range check count it.
@@ -211,13 +332,15 @@ export function stagePoint(
   o: StageOptions,
   x: number,
   rank: number,
+  tail: number,
   time: number,
   scoring: boolean,
   out: StageOutput,
   small = false,
 ): StageOutput {
   const a = 1 - Math.pow(2, -1 / o.longHalfLife);
-  let raw = Number.isFinite(rank) && !small ? sparseRaw(rank, o.power) : 0;
+  let raw = Number.isFinite(rank) && !small ? Math.min(sparseRaw(rank, o.power), tailCap(tail, o)) : 0;
+  if (robustNews(s, o, x) && Number.isFinite(rank) && !small) raw = 1;
 
   // Seasonal context: `past[b]` counts (decayed) earlier days with a high raw score near this time of day.
   let seen = 0;
@@ -280,7 +403,8 @@ export function stagePoint(
     } else {
       const width = s.refMax - s.refMin;
       if (s.rangeCount >= o.rangeWarmup && width > 0) {
-        const tol = o.rangeTolerance * width;
+        const young = Math.max(0, 1 - s.rangeCount / o.rangeScaleFloorPoints);
+        const tol = Math.max(o.rangeTolerance * width, o.rangeScaleFloor * young * s.robustScale);
         if (x > s.refMax + tol || x < s.refMin - tol) {
           s.rangeRun++;
           // Not news: a change too small for this flat series, or a spike expected at this time of day.
@@ -308,7 +432,10 @@ export function stagePoint(
       s.driftVar = 0;
     } else {
       const as = 1 - Math.pow(2, -1 / o.driftShortHalfLife);
-      const al = 1 - Math.pow(2, -1 / o.driftLongHalfLife);
+      // With few points, weight them equally (a plain running mean and variance); then exponentially.
+      // Weighted exponentially from the first point, the variance starts at 0 and needs several
+      // half-lives to reach the series' own: Gaussian noise raised level events for hours.
+      const al = Math.max(1 - Math.pow(2, -1 / o.driftLongHalfLife), 1 / (s.driftCount + 1));
       const d = x - s.driftLong;
       s.driftShort += as * (x - s.driftShort);
       s.driftLong += al * d;
@@ -320,6 +447,8 @@ export function stagePoint(
       if (Math.abs(s.driftShort - s.driftLong) >= o.driftSigmas * scale) score = Math.max(score, o.rangeScore);
     }
   }
+
+  if (flatlineNews(s, o, x) && seen < o.seasonalExpected) score = Math.max(score, o.rangeScore);
 
   out.raw = raw;
   return eventPoint(s, o, scoring ? score : 0, out);

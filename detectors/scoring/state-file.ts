@@ -3,7 +3,8 @@
 // and recent raw history, in <stateDir>/detector/state.json. A file of the previous format
 // (vigil-detector-state/1, before the stages existed) is migrated: its series keep normaliser, window
 // and calibration, and their stages start fresh; one of vigil-detector-state/2 (before the level
-// check) keeps its stages too, and the level check starts fresh. Written crash-safe (temp file, fsync,
+// check) keeps its stages too, and the level check starts fresh; one of vigil-detector-state/3 (before
+// the robust deviation and flatline checks) keeps its stages, and those two checks start fresh. Written crash-safe (temp file, fsync,
 // rename, fsync of the directory): a crash leaves the old file or the new one, never half of one.
 // Float arrays are stored as base64 of their bytes: exact, and 3× smaller than JSON numbers.
 import { readFile } from 'node:fs/promises';
@@ -14,11 +15,13 @@ import { CALIBRATION_BINS } from './calibrator.ts';
 import type { SeriesState } from './series-state.ts';
 import { newStageState, type StageOptions, type StageState } from './stages.ts';
 
-const FORMAT = 'vigil-detector-state/3';
+const FORMAT = 'vigil-detector-state/4';
 /** The format before the stages after the model: migrated on load (stages start fresh). */
 const FORMAT_1 = 'vigil-detector-state/1';
 /** The format before the level check: migrated on load (the level check starts fresh). */
 const FORMAT_2 = 'vigil-detector-state/2';
+/** The format before the robust deviation and flatline checks: migrated on load (those start fresh). */
+const FORMAT_3 = 'vigil-detector-state/3';
 
 /** A tracked series as persisted. */
 export interface PersistedSeries {
@@ -63,6 +66,10 @@ interface StagesJson {
   profileDay: number | null;
   /** Absent before vigil-detector-state/3. */
   drift?: { short: number; long: number; variance: number; count: number };
+  /** Absent before vigil-detector-state/4. */
+  robust?: { level: number; scale: number; count: number };
+  /** Absent before vigil-detector-state/4. */
+  flatline?: { previous: number | null; run: number; rate: number; count: number };
   refractoryLeft: number;
   events: number;
   active: number;
@@ -89,6 +96,8 @@ function stagesToJson(t: StageState): StagesJson {
     today: b64(t.today),
     profileDay: orNull(t.profileDay),
     drift: { short: t.driftShort, long: t.driftLong, variance: t.driftVar, count: t.driftCount },
+    robust: { level: t.robustLevel, scale: t.robustScale, count: t.robustCount },
+    flatline: { previous: orNull(t.flatPrev), run: t.flatRun, rate: t.flatRate, count: t.flatCount },
     refractoryLeft: t.refractoryLeft,
     events: t.events,
     active: t.active,
@@ -129,6 +138,19 @@ function stagesFromJson(j: StagesJson | undefined, o: StageOptions): StageState 
     fresh.driftVar = finite(j.drift.variance, 'stages.drift.variance');
     fresh.driftCount = finite(j.drift.count, 'stages.drift.count');
     if (fresh.driftVar < 0 || fresh.driftCount < 0) throw new Error('stages.drift is out of range');
+  }
+  if (j.robust !== undefined) {
+    fresh.robustLevel = finite(j.robust.level, 'stages.robust.level');
+    fresh.robustScale = finite(j.robust.scale, 'stages.robust.scale');
+    fresh.robustCount = finite(j.robust.count, 'stages.robust.count');
+    if (fresh.robustScale < 0 || fresh.robustCount < 0) throw new Error('stages.robust is out of range');
+  }
+  if (j.flatline !== undefined) {
+    fresh.flatPrev = orNaN(j.flatline.previous, 'stages.flatline.previous');
+    fresh.flatRun = finite(j.flatline.run, 'stages.flatline.run');
+    fresh.flatRate = finite(j.flatline.rate, 'stages.flatline.rate');
+    fresh.flatCount = finite(j.flatline.count, 'stages.flatline.count');
+    if (fresh.flatRun < 0 || fresh.flatCount < 0 || fresh.flatRate < 0 || fresh.flatRate > 1) throw new Error('stages.flatline is out of range');
   }
   fresh.refractoryLeft = count(j.refractoryLeft, 'stages.refractoryLeft', 1e9);
   fresh.events = finite(j.events, 'stages.events');
@@ -223,7 +245,8 @@ export async function saveState(file: string, window: number, series: readonly P
 
 /** `migrated`: the file was of an earlier format, named (the caller logs it once). */
 export type LoadResult =
-  { ok: true; series: PersistedSeries[]; migrated: false | typeof FORMAT_1 | typeof FORMAT_2 } | { ok: false; reason: string; missing: boolean };
+  | { ok: true; series: PersistedSeries[]; migrated: false | typeof FORMAT_1 | typeof FORMAT_2 | typeof FORMAT_3 }
+  | { ok: false; reason: string; missing: boolean };
 
 /** Reads the state; a missing file is not an error, a corrupt one is (the caller logs it and starts fresh). */
 export async function loadState(file: string, window: number, stages: StageOptions): Promise<LoadResult> {
@@ -236,7 +259,7 @@ export async function loadState(file: string, window: number, stages: StageOptio
   }
   try {
     const j = JSON.parse(text) as Partial<StateJson>;
-    const migrated = j.format === FORMAT_1 ? FORMAT_1 : j.format === FORMAT_2 ? FORMAT_2 : false;
+    const migrated = j.format === FORMAT_1 ? FORMAT_1 : j.format === FORMAT_2 ? FORMAT_2 : j.format === FORMAT_3 ? FORMAT_3 : false;
     if (j.format !== FORMAT && migrated === false) return { ok: false, missing: false, reason: `unknown format ${JSON.stringify(j.format)}` };
     if (j.window !== window) return { ok: false, missing: false, reason: `saved for a model window of ${j.window}, the model has ${window}` };
     if (!Array.isArray(j.series)) return { ok: false, missing: false, reason: 'no series list' };

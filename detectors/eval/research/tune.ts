@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { newNormalizerState, scaleOf, update } from '../../scoring/normalizer.ts';
-import { calibratedScore, learnError, newCalibrationState } from '../../scoring/calibrator.ts';
+import { calibratedScore, learnError, newCalibrationState, tailProbability } from '../../scoring/calibrator.ts';
 import { DEFAULT_STAGE_OPTIONS, eventPoint, newStageState, stagePoint, type StageOptions, type StageOutput } from '../../scoring/stages.ts';
 import { addCounts, countEvents, emptyCounts, type EventCounts, figuresOf } from '../event-metrics.ts';
 import { addTally, alarmStarts, emptyTally, normalisedScore, type WindowedTally, windowedTally } from '../windowed-score.ts';
@@ -12,6 +12,7 @@ import { HOST_KEEP } from '../host-alarm.ts';
 export interface Series {
   values: Float32Array;
   rank: Float32Array; // NaN: no rank
+  tail: Float32Array; // tail probability of the error (NaN: none)
   err: Float32Array; // the prediction error behind the rank (NaN: none)
   small: Uint8Array;
   warm: Uint8Array;
@@ -59,6 +60,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
     for (let d = 0; d < dims; d++) {
       const values = new Float32Array(rows);
       const rank = new Float32Array(rows);
+      const tail = new Float32Array(rows).fill(Number.NaN);
       const errs = new Float32Array(rows);
       const warm = new Uint8Array(rows);
       const smalls = new Uint8Array(rows);
@@ -80,6 +82,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
         }
         warm[i] = cal.count >= WARM ? 1 : 0;
         rank[i] = calibratedScore(cal, e);
+        tail[i] = tailProbability(cal, e, DEFAULT_STAGE_OPTIONS.tailQuantile);
         learnError(cal, e);
         if (err2 !== undefined) {
           const e2 = err2[i * dims + d]!;
@@ -88,7 +91,7 @@ export function loadCache(dir: string, method: string): CachedFile[] {
           rank[i] = method === 'max' ? Math.max(rank[i]!, r2) : method === 'min' ? Math.min(rank[i]!, r2) : (rank[i]! + r2) / 2;
         }
       }
-      series.push({ values, rank, err: errs, warm, small: smalls });
+      series.push({ values, rank, tail, err: errs, warm, small: smalls });
     }
     out.push({ rel: meta.rel, group, rows, dims, ts, labels, series });
   }
@@ -109,7 +112,7 @@ export function scoresOf(f: CachedFile, o: StageOptions, useStages = true, full 
         sc[i] = s.warm[i] === 1 && !Number.isNaN(s.rank[i]!) ? s.rank[i]! : 0;
         continue;
       }
-      stagePoint(st, oo, x, s.rank[i]!, f.ts[i]!, s.warm[i] === 1, out, s.small[i] === 1);
+      stagePoint(st, oo, x, s.rank[i]!, s.tail[i]!, f.ts[i]!, s.warm[i] === 1, out, s.small[i] === 1);
       sc[i] = full ? out.started : out.score;
     }
     return sc;
