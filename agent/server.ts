@@ -157,9 +157,8 @@ export class AgentServer {
       if (this.inFlight >= this.maxRequests) {
         this.limited++;
         for (const [k, v] of Object.entries(this.web?.headers ?? {})) res.setHeader(k, v);
-        res
-          .writeHead(503, { 'content-type': 'text/plain', 'retry-after': String(RETRY_AFTER_SECONDS) })
-          .end(`Limit of concurrent requests reached (${this.maxRequests}), try again later.\n`);
+        const body = Buffer.from(`Limit of concurrent requests reached (${this.maxRequests}), try again later.\n`);
+        res.writeHead(503, { 'content-type': 'text/plain', 'content-length': body.length, 'retry-after': String(RETRY_AFTER_SECONDS) }).end(body);
         return;
       }
       this.inFlight++;
