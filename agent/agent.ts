@@ -185,6 +185,7 @@ export class Agent {
       },
       ...(this.reloadConfig !== undefined ? { reload: () => this.reload() } : {}),
       ...(parts.web !== undefined ? { web: parts.web } : {}),
+      limits: { maxConnections: this.config.web.maxConnections, maxRequests: this.config.web.maxRequests },
       ...(nodePage !== undefined ? { nodePage: (path: string, query: string) => nodePage.handle(path, query, this.now()) } : {}),
     });
     this.scheduler = new TickScheduler(
@@ -452,8 +453,9 @@ export class Agent {
       await this.alerting.start(this.alertingAbort.signal);
     }
 
-    // 7. The web config: users, headers and certificate files live; TLS on/off and the client auth type need a restart.
+    // 7. The web config: users, headers, certificate files and the server's caps live; TLS on/off and the client auth type need a restart.
     const webRestart = this.server.setWebConfig(web);
+    this.server.setLimits({ maxConnections: config.web.maxConnections, maxRequests: config.web.maxRequests });
     if (webRestart.length > 0)
       this.logger.warn(
         { code: ErrorCode.RELOAD_NEEDS_RESTART, keys: webRestart.map((k) => `web.configFile ${k}`) },

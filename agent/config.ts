@@ -113,8 +113,16 @@ const configSchema = z.strictObject({
     })
     .prefault({}),
   collectors: collectorsSchema(),
-  /** The exporter-toolkit web config (TLS, client certificates, basic auth, headers); empty: plain HTTP, open. Re-read on reload. */
-  web: z.strictObject({ configFile: z.string().default('') }).prefault({}),
+  web: z
+    .strictObject({
+      /** The exporter-toolkit web config (TLS, client certificates, basic auth, headers); empty: plain HTTP, open. Re-read on reload. */
+      configFile: z.string().default(''),
+      /** Requests in flight at most (node_exporter's --web.max-requests); more get 503 with Retry-After. 0: no cap. */
+      maxRequests: z.number().int().min(0).default(40),
+      /** Open connections at most; more are closed when accepted. 0: no cap. */
+      maxConnections: z.number().int().min(0).default(256),
+    })
+    .prefault({}),
   /** The node page (GET /) and its JSON endpoints. */
   nodePage: nodePageOptions.prefault({}),
   // postgres, detector, alerting, sinks: built from the registries.

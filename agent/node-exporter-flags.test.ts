@@ -35,6 +35,12 @@ describe("node_exporter's flags as aliases", () => {
     });
   });
 
+  it('--web.max-requests sets web.maxRequests as a number; a value that is not one is left for the schema to refuse', () => {
+    expect(t(['--web.max-requests=0']).overrides).toEqual({ web: { maxRequests: 0 } });
+    expect(t(['--web.max-requests', '10']).overrides).toEqual({ web: { maxRequests: 10 } });
+    expect(t(['--web.max-requests=many']).overrides).toEqual({ web: { maxRequests: 'many' } });
+  });
+
   it('switches collectors; --collector.disable-defaults turns off all but those enabled; disabling one Vigil lacks is fine', () => {
     const r = t(['run', '--collector.disable-defaults', '--collector.cpu', '--no-collector.wifi', '--collector.loadavg']);
     expect(r.errors).toEqual([]);
@@ -51,8 +57,13 @@ describe("node_exporter's flags as aliases", () => {
   });
 
   it('names every node_exporter flag it cannot honour, with the config error code', () => {
-    const r = t(['run', '--web.max-requests=40', '--collector.systemd', '--runtime.gomaxprocs', '2', '--collector.textfile.directory']);
-    expect(r.errors.map((e) => e.where)).toEqual(['--web.max-requests', '--collector.systemd', '--runtime.gomaxprocs', '--collector.textfile.directory']);
+    const r = t(['run', '--web.disable-exporter-metrics', '--collector.systemd', '--runtime.gomaxprocs', '2', '--collector.textfile.directory']);
+    expect(r.errors.map((e) => e.where)).toEqual([
+      '--web.disable-exporter-metrics',
+      '--collector.systemd',
+      '--runtime.gomaxprocs',
+      '--collector.textfile.directory',
+    ]);
     expect(r.errors.every((e) => e.code === 'VIGIL_ERR_CONFIG_INVALID' && e.message.includes(e.where))).toBe(true);
     expect(r.argv).toEqual(['run']);
   });

@@ -29,8 +29,12 @@ const VALUED: Readonly<Record<string, readonly string[]>> = {
   'collector.diskstats.ignored-devices': ['collectors', 'diskstats', 'deviceExclude'],
   'collector.netdev.device-exclude': ['collectors', 'netdev', 'deviceExclude'],
   'collector.netdev.device-blacklist': ['collectors', 'netdev', 'deviceExclude'],
+  'web.max-requests': ['web', 'maxRequests'],
   'log.level': ['logLevel'],
 };
+
+/** Valued flags whose setting is a number: a value that is not one is left as text for the schema to refuse. */
+const NUMERIC = new Set(['web.max-requests']);
 
 const NODE_EXPORTER_PREFIX = /^--(no-)?(web|collector|log|runtime)\./;
 
@@ -81,7 +85,7 @@ export function translateNodeExporterFlags(argv: readonly string[], collectors: 
     if (!negated && name in VALUED) {
       const value = takeValue();
       if (value === undefined) errors.push(error(flag, `node_exporter flag ${flag} needs a value`));
-      else set(overrides, VALUED[name]!, value);
+      else set(overrides, VALUED[name]!, NUMERIC.has(name) && /^\d+$/.test(value) ? Number(value) : value);
       continue;
     }
     if (name === 'collector.disable-defaults' && !negated && eq === -1) {

@@ -35,6 +35,24 @@ export const SELF_METRICS: readonly MetricSpec[] = [
     kind: 'counter',
     labels: [],
   },
+  {
+    name: 'vigil_http_requests_limited_total',
+    help: 'Requests refused with 503 because web.maxRequests requests were already in flight.',
+    kind: 'counter',
+    labels: [],
+  },
+  {
+    name: 'vigil_http_connections_dropped_total',
+    help: 'Connections closed as soon as accepted because web.maxConnections connections were open.',
+    kind: 'counter',
+    labels: [],
+  },
+  {
+    name: 'vigil_scrape_cache_builds_total',
+    help: 'Times the /metrics text was built: at most once per tick, and once per second of scrapes for the live process metrics.',
+    kind: 'counter',
+    labels: [],
+  },
   ...STATE_WRITE_METRICS,
 ];
 

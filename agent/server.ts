@@ -2,6 +2,9 @@
 // /-/healthy and /-/ready (Prometheus' names) answer as /healthz and /readyz; POST /-/reload reloads;
 // with the alerting stage, /api/v1/alerts, /runbooks/<name> and POST /faro/collect (runbook views);
 // with the node page (web/), GET / and /api/v1/{status,anomalies,series}.
+// Bounded under a scrape storm: at most `maxConnections` sockets (more are closed at accept) and at most
+// `maxRequests` requests in flight (more get a fast 503 with Retry-After; kubelet's probes are never
+// refused), and a client that is slow to send its request is cut off (headers 10 s, request 30 s).
 import { statSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -36,10 +39,28 @@ export interface ServerDeps {
   readonly reload?: () => Promise<{ ok: true } | { ok: false; errors: readonly UserError[] }>;
   /** The exporter-toolkit web config (TLS, client certificates, basic auth, headers); none: plain HTTP, open. */
   readonly web?: WebConfig;
+  /** Caps on sockets and on requests in flight (config web.maxConnections, web.maxRequests); none: no cap. */
+  readonly limits?: ServerLimits;
 }
+
+/** 0 means no cap, as node_exporter's --web.max-requests=0. */
+export interface ServerLimits {
+  readonly maxConnections: number;
+  readonly maxRequests: number;
+}
+
+/** A client gets this long to send its request headers, and its whole request; then its socket is closed. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks those two timeouts (its default, 30 s, would let a slow client stay 4× longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
+/** Seconds a client refused with 503 is told to wait: about the time a burst of scrapes takes to drain. */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** The paths kubelet probes: open without basic auth (they tell nothing but up or ready). */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
+/** Never refused by the request cap: a liveness probe refused during a scrape storm would restart the agent. */
+const UNCAPPED_PATHS = new Set(['/healthz', '/readyz', '/-/healthy', '/-/ready']);
 
 /** Files of the TLS material as last loaded: a change of any (cert-manager rotation) loads them again. */
 const fileStamp = (f: string | undefined): string => {
@@ -86,25 +107,64 @@ export class AgentServer {
   private tlsStamp = '';
   private unauthorized = 0;
   private handshakeErrors = 0;
+  private maxRequests = 0;
+  private inFlight = 0;
+  private limited = 0;
+  private dropped = 0;
 
   constructor(deps: ServerDeps) {
     this.deps = deps;
     this.web = deps.web;
     this.auth = deps.web !== undefined && deps.web.users.size > 0 ? new BasicAuth(deps.web.users) : undefined;
-    const handler: RequestListener = (req, res) => this.handle(req, res);
+    const handler: RequestListener = (req, res) => this.admit(req, res);
+    // Scrapers reuse connections; keep-alive sockets must not hold stop() open.
+    const timeouts = {
+      keepAliveTimeout: 5000,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
     const tls = deps.web?.tls;
     if (tls !== undefined) {
       this.tlsStamp = this.stampOf(tls);
-      const https = createHttpsServer(tlsOptions(tls), handler);
+      const https = createHttpsServer({ ...tlsOptions(tls), ...timeouts }, handler);
       // Before the TLS server's own listener makes the TLS socket: a rotated certificate is in use from the next connection on.
       https.prependListener('connection', () => this.refreshTls());
       https.on('tlsClientError', () => this.handshakeErrors++);
       this.server = https;
     } else {
-      this.server = createServer(handler);
+      this.server = createServer(timeouts, handler);
     }
-    // Scrapers reuse connections; keep-alive sockets must not hold stop() open.
-    this.server.keepAliveTimeout = 5000;
+    this.server.on('drop', () => this.dropped++);
+    this.setLimits(deps.limits ?? { maxConnections: 0, maxRequests: 0 });
+  }
+
+  /** Caps from the config; applied at once (a reload too): sockets already open stay open. */
+  setLimits(limits: ServerLimits): void {
+    this.server.maxConnections = limits.maxConnections > 0 ? limits.maxConnections : Infinity;
+    this.maxRequests = limits.maxRequests;
+  }
+
+  /**
+   * The request cap: beyond `maxRequests` in flight, a fast 503 with Retry-After rather than a queue,
+   * which would hold every waiting request's memory and answer it late (Prometheus does not retry
+   * within a scrape; its next scrape comes anyway). Then the web config's gate and the route.
+   */
+  private admit(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if (this.maxRequests > 0 && !UNCAPPED_PATHS.has(q < 0 ? url : url.slice(0, q))) {
+      if (this.inFlight >= this.maxRequests) {
+        this.limited++;
+        for (const [k, v] of Object.entries(this.web?.headers ?? {})) res.setHeader(k, v);
+        const body = Buffer.from(`Limit of concurrent requests reached (${this.maxRequests}), try again later.\n`);
+        res.writeHead(503, { 'content-type': 'text/plain', 'content-length': body.length, 'retry-after': String(RETRY_AFTER_SECONDS) }).end(body);
+        return;
+      }
+      this.inFlight++;
+      res.once('close', () => this.inFlight--);
+    }
+    this.handle(req, res);
   }
 
   /** The server's own counters. */
@@ -112,6 +172,8 @@ export class AgentServer {
     return [
       counter('vigil_http_unauthorized_requests_total', {}, this.unauthorized),
       counter('vigil_http_tls_handshake_errors_total', {}, this.handshakeErrors),
+      counter('vigil_http_requests_limited_total', {}, this.limited),
+      counter('vigil_http_connections_dropped_total', {}, this.dropped),
     ];
   }
 

@@ -12,6 +12,7 @@ import { alertingSection } from './alerting.ts';
 import { sinksSection } from './sinks.ts';
 import { nodePageSection } from './node-page.ts';
 import { webConfigSection } from './web-config.ts';
+import { scrapeStormSection } from './scrape-storm.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
@@ -25,6 +26,7 @@ const SECTIONS: readonly BenchSection[] = [
   sinksSection,
   nodePageSection,
   webConfigSection,
+  scrapeStormSection,
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -61,3 +61,31 @@ describe('Prometheus sink', () => {
     expect(body).toContain('node_filesystem_size_bytes{mountpoint="a \\"b\\"\\\\c\\nd"} 1');
   });
 });
+
+describe('Prometheus sink text', () => {
+  it("is the exporter's own text with the recorded series after it, byte for byte", async () => {
+    const catalog = new MetricCatalog([{ name: 'node_load1', help: '1m load average.', kind: 'gauge', labels: [] }]);
+    const sink = new PrometheusSink(catalog, Date.now());
+    const provider = new MeterProvider({ readers: [sink.exporter] });
+    provider.getMeter('vigil').createHistogram('vigil_tick_duration_seconds').record(0.25);
+    sink.send(
+      tickOf({
+        timestamp: Date.now(),
+        samples: [
+          gauge('node_load1', {}, 0.5),
+          gauge('instance:node_num_cpu:sum', { instance: 'a' }, 4),
+          counter('node_network_receive_bytes_total', { device: 'lo' }, 9),
+        ],
+      }),
+    );
+    // What /metrics served before the text was cached: the exporter's request handler, then the colon families.
+    const exporterText = await new Promise<string>((resolve) => {
+      const res = { statusCode: 0, setHeader: () => undefined, end: (body: string) => resolve(body) };
+      sink.exporter.getMetricsRequestHandler({} as never, res as never);
+    });
+    const { body } = await scrape(sink);
+    expect(body).toBe(exporterText + sink.producer.colonText);
+    expect(body).toContain('instance:node_num_cpu:sum{instance="a"} 4');
+    await provider.shutdown();
+  });
+});

@@ -1,6 +1,6 @@
 // /metrics of a fixed host tree, byte for byte against a committed golden file: refactors must not
 // change what users scrape. Values that depend on the moment (process metrics, durations, tick
-// counts, the clock, the always-firing VigilWatchdog's ALERTS_FOR_STATE) are replaced by "<v>"; their names, labels, HELP and TYPE lines still count.
+// counts, the clock, the always-firing VigilWatchdog's ALERTS_FOR_STATE, how many scrapes built the text) are replaced by "<v>"; their names, labels, HELP and TYPE lines still count.
 // A deliberate change of the output: regenerate with `UPDATE_GOLDEN=1 vitest run test/e2e/metrics-golden`.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ const GOLDEN = fileURLToPath(new URL('./testdata/golden-host.metrics.txt', impor
 
 /** Families whose values change from run to run on the same tree. */
 const VOLATILE =
-  /^(process_|nodejs_|node_time_seconds|node_scrape_collector_duration_seconds|vigil_tick|vigil_config_last_reload_success_timestamp_seconds|vigil_rule_evaluation|vigil_rule_group_last|vigil_rule_history_points|vigil_detector_inference_seconds|vigil_alerting_|vigil_history_|ALERTS_FOR_STATE)/;
+  /^(process_|nodejs_|node_time_seconds|node_scrape_collector_duration_seconds|vigil_tick|vigil_config_last_reload_success_timestamp_seconds|vigil_rule_evaluation|vigil_rule_group_last|vigil_rule_history_points|vigil_detector_inference_seconds|vigil_alerting_|vigil_history_|vigil_scrape_cache_builds_total|ALERTS_FOR_STATE)/;
 
 /** The exposition with volatile values masked; line order kept. */
 export function maskVolatile(text: string): string {

@@ -40,9 +40,9 @@ describe("node_exporter's flags on the vigil command line", () => {
   });
 
   it('an unknown node_exporter flag stops `run` with exit 2 and names the flag', async () => {
-    const r = await runCli(['run', '--web.max-requests=40', '--collector.systemd']);
+    const r = await runCli(['run', '--web.disable-exporter-metrics', '--collector.systemd']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('VIGIL_ERR_CONFIG_INVALID --web.max-requests:');
+    expect(r.stderr).toContain('VIGIL_ERR_CONFIG_INVALID --web.disable-exporter-metrics:');
     expect(r.stderr).toContain('VIGIL_ERR_CONFIG_INVALID --collector.systemd:');
   });
 
