@@ -548,9 +548,19 @@ export class Agent {
       const seconds = (performance.now() - t0) / 1000;
       this.updateNodePage(output, seconds);
       this.telemetry.tickDuration.record(seconds);
+      if (this.logger.isLevelEnabled('debug')) this.logMemory();
     } finally {
       tickSpan.end();
     }
+  }
+
+  /**
+   * The process's memory at debug level, once per tick: the V8 heap and the memory outside it that
+   * /proc cannot tell apart (bench/memory.ts reads these lines; docs/footprint.md).
+   */
+  private logMemory(): void {
+    const m = process.memoryUsage();
+    this.logger.debug({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }, 'memory usage');
   }
 
   /** Hands the tick to the node page; a failure there is logged and never fails the tick. */

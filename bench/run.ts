@@ -12,6 +12,7 @@ import { alertingSection } from './alerting.ts';
 import { sinksSection } from './sinks.ts';
 import { nodePageSection } from './node-page.ts';
 import { webConfigSection } from './web-config.ts';
+import { memorySection } from './memory.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
@@ -25,6 +26,7 @@ const SECTIONS: readonly BenchSection[] = [
   sinksSection,
   nodePageSection,
   webConfigSection,
+  memorySection,
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
