@@ -10,7 +10,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { counter, gauge, NO_LABELS, type MetricSpec, type Sample } from '../../../core/samples.ts';
 import { writeFileAtomic } from '../../../core/write-file-atomic.ts';
-import { DEFAULT_FINE_TUNE, type FineTuneRequest, type FineTuneSettings } from './fine-tune.ts';
+// Types only: fine-tune.ts brings the trainer, which runs in the worker, never in the agent's thread.
+import type { FineTuneRequest, FineTuneSettings } from './fine-tune.ts';
+import { FINE_TUNING } from '../hyperparameters.ts';
 import { RETRAIN_METRICS, RETRAIN_OUTCOMES, type RetrainOutcomeKind } from './metrics.ts';
 import { resolveSchedule } from './schedule.ts';
 import type { WorkerReply } from './worker.ts';
@@ -135,7 +137,7 @@ export class Retrainer {
       modelPath: this.#modelPath,
       modelBytes,
       history: history.map((h) => Float64Array.from(h)),
-      settings: { ...DEFAULT_FINE_TUNE, ...this.#o.fineTune },
+      settings: { ...FINE_TUNING, ...this.#o.fineTune },
       seed: (this.#runCount++ * 2654435761 + this.#o.nodeName.length) >>> 0,
     };
     const reply = await this.#inWorker(request);
