@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../../core/write-file-atomic.ts';
 import type { FineTuneRequest, FineTuneSettings } from './fine-tune.ts';
 import { FINE_TUNING } from '../hyperparameters.ts';
 import { RETRAIN_METRICS, RETRAIN_OUTCOMES, type RetrainOutcomeKind } from './metrics.ts';
-import { resolveSchedule } from './schedule.ts';
+import { plainCron, resolveSchedule } from './schedule.ts';
 import type { WorkerReply } from './worker.ts';
 
 export interface RetrainerOptions {
@@ -68,6 +68,7 @@ export class Retrainer {
   #lastSuccess = 0;
   #modelPath: string;
   #task: ScheduledTask | undefined;
+  #minuteTimer: NodeJS.Timeout | undefined;
   #running: Promise<RetrainOutcome> | undefined;
   #worker: Worker | undefined;
   #runCount = 0;
@@ -87,11 +88,34 @@ export class Retrainer {
   }
 
   start(): void {
-    this.#task = cron.schedule(this.schedule, () => void this.runOnce(), { name: 'vigil-retrain', noOverlap: true });
+    const matcher = plainCron(this.schedule);
+    if (matcher !== undefined) this.#everyMinute(matcher);
+    else this.#task = cron.schedule(this.schedule, () => void this.runOnce(), { name: 'vigil-retrain', noOverlap: true });
     this.#o.logger.info({ event: 'detector_retrain_scheduled', schedule: this.schedule }, 'retraining scheduled');
   }
 
+  /**
+   * A plain schedule (the default one) is checked at each minute's start in local time, as node-cron
+   * would, but without node-cron's Intl formatting (schedule.ts). A run still going at the next match
+   * is shared, not doubled (runOnce).
+   */
+  #everyMinute(matches: (local: Date) => boolean): void {
+    const arm = () => {
+      const now = Date.now();
+      // The minute the timer is for, even when it fires a little early or late.
+      const minute = now - (now % 60_000) + 60_000;
+      this.#minuteTimer = setTimeout(() => {
+        if (matches(new Date(minute))) void this.runOnce();
+        arm();
+      }, minute - now);
+      this.#minuteTimer.unref();
+    };
+    arm();
+  }
+
   async stop(): Promise<void> {
+    clearTimeout(this.#minuteTimer);
+    this.#minuteTimer = undefined;
     await this.#task?.destroy();
     this.#task = undefined;
     await this.#worker?.terminate();
