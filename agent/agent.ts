@@ -212,10 +212,10 @@ export class Agent {
     return out;
   }
 
-  private static buildCollector(f: CollectorFactory<object>, options: object, ctx: Context): BuiltCollector {
+  private static async buildCollector(f: CollectorFactory<object>, options: object, ctx: Context): Promise<BuiltCollector> {
     // Its own signal, so that a reload that replaces it closes its connections (stop aborts every one).
     const abort = new AbortController();
-    const rc = runningCollector(f.name, f.create(options, { ...ctx, signal: abort.signal, logger: ctx.logger.child({ collector: f.name }) }));
+    const rc = runningCollector(f.name, await f.create(options, { ...ctx, signal: abort.signal, logger: ctx.logger.child({ collector: f.name }) }));
     return { rc, options: JSON.stringify(options), abort };
   }
 
@@ -238,7 +238,7 @@ export class Agent {
     const wanted = Agent.collectorOptions(config, factories, env);
     for (const f of factories) {
       const w = wanted.get(f.name)!;
-      if (w.enabled) collectors.push(Agent.buildCollector(f, w.options, ctx));
+      if (w.enabled) collectors.push(await Agent.buildCollector(f, w.options, ctx));
     }
 
     const catalog = new MetricCatalog(
@@ -252,7 +252,7 @@ export class Agent {
     const sinks: BuiltSink[] = [{ sink: prometheus, factory: undefined, options: '' }];
     for (const f of sinkList) {
       const options = componentOptions(config, f.configKey, env);
-      if (f.enabled(options)) sinks.push({ sink: f.create(options, sinkContext), factory: f, options: JSON.stringify(options) });
+      if (f.enabled(options)) sinks.push({ sink: await f.create(options, sinkContext), factory: f, options: JSON.stringify(options) });
     }
     const telemetry = createTelemetry([prometheus.exporter, ...sinks.flatMap((s) => s.sink.metricReaders ?? [])], performance.timeOrigin);
     const stageContext: StageContext = { ...base, meter: telemetry.provider.getMeter('vigil') };
@@ -262,7 +262,7 @@ export class Agent {
       await telemetry.shutdown().catch(() => undefined);
       return web;
     }
-    const detector = Agent.buildDetector(config, stageContext, env);
+    const detector = await Agent.buildDetector(config, stageContext, env);
     const alerting = await createAlertingStage(config.alerting, { ...stageContext, logger: logger.child({ stage: 'alerting' }) });
     if (!alerting.ok) {
       await telemetry.shutdown().catch(() => undefined);
@@ -292,11 +292,11 @@ export class Agent {
     return loadWebConfig(config.web.configFile);
   }
 
-  private static buildDetector(config: Config, stageContext: StageContext, env: NodeJS.ProcessEnv): DetectorStage {
+  private static async buildDetector(config: Config, stageContext: StageContext, env: NodeJS.ProcessEnv): Promise<DetectorStage> {
     const detectors: DetectorStage[] = [];
     for (const f of detectorList) {
       const options = componentOptions(config, f.configKey, env);
-      if (f.enabled(options)) detectors.push(f.create(options, { ...stageContext, logger: stageContext.logger.child({ stage: 'detector' }) }));
+      if (f.enabled(options)) detectors.push(await f.create(options, { ...stageContext, logger: stageContext.logger.child({ stage: 'detector' }) }));
     }
     return combineDetectors(detectors);
   }
@@ -395,7 +395,7 @@ export class Agent {
         continue;
       }
       if (old !== undefined || w.enabled) changed.push(`collector ${f.name}`);
-      if (w.enabled) collectors.push(Agent.buildCollector(f, w.options, ctx));
+      if (w.enabled) collectors.push(await Agent.buildCollector(f, w.options, ctx));
     }
     for (const old of this.collectors) if (!collectors.includes(old)) old.abort.abort();
     this.collectors = collectors;
@@ -419,7 +419,7 @@ export class Agent {
       changed.push(`sink ${f.name}`);
       if (old !== undefined) await this.bounded(`sink ${old.sink.name}`, old.sink.stop(), 2000);
       if (json !== undefined) {
-        const sink = f.create(options, sinkContext);
+        const sink = await f.create(options, sinkContext);
         catalog.add(sink.metrics ?? []);
         await sink.start(this.abort.signal);
         sinks.push({ sink, factory: f, options: json });
@@ -433,7 +433,7 @@ export class Agent {
       await this.bounded('detector', this.detector.stop(), 4000);
       this.detectorAbort.abort();
       this.detectorAbort = new AbortController();
-      this.detector = Agent.buildDetector(config, stageCtx('detector'), this.env);
+      this.detector = await Agent.buildDetector(config, stageCtx('detector'), this.env);
       catalog.add(this.detector.metrics);
       await this.detector.start(this.detectorAbort.signal);
     }
@@ -550,9 +550,19 @@ export class Agent {
       const seconds = (performance.now() - t0) / 1000;
       this.updateNodePage(output, seconds);
       this.telemetry.tickDuration.record(seconds);
+      if (this.logger.isLevelEnabled('debug')) this.logMemory();
     } finally {
       tickSpan.end();
     }
+  }
+
+  /**
+   * The process's memory at debug level, once per tick: the V8 heap and the memory outside it that
+   * /proc cannot tell apart (bench/memory.ts reads these lines; docs/footprint.md).
+   */
+  private logMemory(): void {
+    const m = process.memoryUsage();
+    this.logger.debug({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }, 'memory usage');
   }
 
   /** Hands the tick to the node page; a failure there is logged and never fails the tick. */

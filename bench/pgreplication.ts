@@ -60,11 +60,11 @@ async function measurePgReplication(ctx: BenchContext): Promise<string> {
       paths: { procfs: '/proc', sysfs: '/sys', rootfs: '/', udevData: '/run/udev/data' },
       signal: abort.signal,
     };
-    const pgCollector = pgreplicationCollector.create(options, context);
+    const pgCollector = await pgreplicationCollector.create(options, context);
     const bouncerOptions = pgbouncerCollector.options.parse({
       targets: [{ name: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: STATS_USER, passwordFile, sslmode: 'disable', timeout: '2s' }],
     });
-    const bouncerCollector = pgbouncerCollector.create(bouncerOptions, context);
+    const bouncerCollector = await pgbouncerCollector.create(bouncerOptions, context);
     // As a tick does it: the collectors in parallel, each filling its own buffer.
     const pgOut: Sample[] = [];
     const bOut: Sample[] = [];

@@ -13,6 +13,7 @@ import { sinksSection } from './sinks.ts';
 import { nodePageSection } from './node-page.ts';
 import { webConfigSection } from './web-config.ts';
 import { scrapeStormSection } from './scrape-storm.ts';
+import { memorySection } from './memory.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
@@ -27,6 +28,7 @@ const SECTIONS: readonly BenchSection[] = [
   nodePageSection,
   webConfigSection,
   scrapeStormSection,
+  memorySection,
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

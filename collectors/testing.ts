@@ -38,8 +38,8 @@ export async function collectOnce(collector: Collector): Promise<Collected> {
 }
 
 /** Creates the collector with `options` parsed by its own schema (so defaults apply) and collects once. */
-export function collectFixture<C extends object>(factory: CollectorFactory<C>, ctx: Context, options: unknown = {}): Promise<Collected> {
-  return collectOnce(factory.create(factory.options.parse(options), ctx));
+export async function collectFixture<C extends object>(factory: CollectorFactory<C>, ctx: Context, options: unknown = {}): Promise<Collected> {
+  return collectOnce(await factory.create(factory.options.parse(options), ctx));
 }
 
 const sameLabels = (a: Labels, b: Labels): boolean => {

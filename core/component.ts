@@ -66,5 +66,11 @@ export interface ComponentFactory<O extends object, I, C> {
    * `vigil check-config`. `where` is relative to the component's config key ("targets[0].timeout").
    */
   check?(options: O, ctx: CheckContext): readonly UserError[];
-  create(options: O, ctx: C): I;
+  /**
+   * Builds the instance. It may be async: a component whose implementation needs a heavy dependency
+   * (kafkajs, pg, the OTLP exporters, onnxruntime) keeps it out of the factory's module and loads it
+   * here with `import()`, so that the registries stay data and only what the config enables is loaded
+   * (docs/footprint.md).
+   */
+  create(options: O, ctx: C): I | Promise<I>;
 }

@@ -4,7 +4,7 @@ import type { Collector, CollectorFactory } from '../collector.ts';
 import type { Context } from '../../core/component.ts';
 import { PGBOUNCER_METRICS } from './metrics.ts';
 import { type PgBouncerOptions, pgbouncerOptions } from './options.ts';
-import { PgBouncerTargetCollector } from './target.ts';
+import type { PgBouncerTargetCollector } from './target.ts';
 import { checkTargets } from '../target-list.ts';
 
 export interface PgBouncerCollector extends Collector {
@@ -12,7 +12,9 @@ export interface PgBouncerCollector extends Collector {
   close(): Promise<void>;
 }
 
-function createPgBouncerCollector(opts: PgBouncerOptions, ctx: Context): PgBouncerCollector {
+/** pg is imported here, only when targets are configured (docs/footprint.md). */
+async function createPgBouncerCollector(opts: PgBouncerOptions, ctx: Context): Promise<PgBouncerCollector> {
+  const { PgBouncerTargetCollector } = await import('./target.ts');
   const targets = opts.targets.map((t) => new PgBouncerTargetCollector(t, ctx.logger, ctx.now));
   const close = async () => {
     await Promise.all(targets.map((t) => t.close()));

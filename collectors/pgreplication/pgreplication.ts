@@ -4,7 +4,7 @@
 import type { Collector, CollectorFactory } from '../collector.ts';
 import { PG_METRICS } from './metrics.ts';
 import { type PostgresOptions, postgresOptions } from './options.ts';
-import { TargetCollector } from './target.ts';
+import type { TargetCollector } from './target.ts';
 import type { Context } from '../../core/component.ts';
 import { checkTargets } from '../target-list.ts';
 
@@ -14,7 +14,9 @@ export interface PgReplicationCollector extends Collector {
   close(): Promise<void>;
 }
 
-function createPgReplicationCollector(opts: PostgresOptions, ctx: Context): PgReplicationCollector {
+/** pg is imported here, only when targets are configured (docs/footprint.md). */
+async function createPgReplicationCollector(opts: PostgresOptions, ctx: Context): Promise<PgReplicationCollector> {
+  const { TargetCollector } = await import('./target.ts');
   const targets = opts.targets.map((t) => new TargetCollector(t, ctx.logger, ctx.now));
   const close = async () => {
     await Promise.all(targets.map((t) => t.close()));

@@ -2,7 +2,6 @@
 // model is the ONNX LSTM (shipped in models/, retrained on the node), its scoring the shared Scorer.
 import { type DetectorConfig, detectorOptions } from '../config.ts';
 import type { DetectorFactory } from '../detector.ts';
-import { createDetectorStage } from '../detector-stage.ts';
 import { DETECTOR_METRICS } from '../scoring/metrics.ts';
 import { RETRAIN_METRICS } from './retrain/metrics.ts';
 
@@ -12,5 +11,6 @@ export const lstmDetector: DetectorFactory<DetectorConfig> = {
   options: detectorOptions,
   metrics: [...DETECTOR_METRICS, ...RETRAIN_METRICS],
   enabled: (o) => o.enabled,
-  create: (o, ctx) => createDetectorStage(o, ctx),
+  // The stage (scoring, retraining, the model's runtime) is imported only when the detector is enabled.
+  create: async (o, ctx) => (await import('../detector-stage.ts')).createDetectorStage(o, ctx),
 };

@@ -10,8 +10,8 @@ import { durationMs } from '../../core/duration.ts';
 import { ErrorCode, formatUserError } from '../../core/errors.ts';
 import type { TickOutput } from '../../core/tick-output.ts';
 import type { MetricSpec, Sample } from '../../core/samples.ts';
-import { type KafkaConfig, kafkaOptions } from './options.ts';
-import type { Sink, SinkFactory } from '../sink.ts';
+import type { KafkaConfig } from './options.ts';
+import type { Sink } from '../sink.ts';
 import { BoundedBuffer } from './bounded-buffer.ts';
 import { clientOptions } from './client-config.ts';
 import { kafkaLogLevel, pinoLogCreator } from './kafka-logger.ts';
@@ -235,12 +235,3 @@ function byTopic(batch: readonly QueuedMessage[]): TopicMessages[] {
   }
   return [...topics.values()];
 }
-
-export const kafkaSink: SinkFactory<KafkaConfig> = {
-  name: 'kafka',
-  configKey: 'sinks.kafka',
-  options: kafkaOptions,
-  metrics: KAFKA_METRICS,
-  enabled: (o) => o.enabled,
-  create: (o, ctx) => new KafkaSink(o, ctx),
-};

@@ -13,10 +13,10 @@ import { ErrorCode } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/snapshot.ts';
 import type { TickOutput } from '../../core/tick-output.ts';
 import type { MetricSpec, Sample } from '../../core/samples.ts';
-import { type OtlpConfig, otlpOptions } from './options.ts';
+import type { OtlpConfig } from './options.ts';
 import type { MetricCatalog } from '../prometheus/metric-catalog.ts';
 import { SnapshotMetricProducer } from '../prometheus/snapshot-producer.ts';
-import type { Sink, SinkFactory } from '../sink.ts';
+import type { Sink } from '../sink.ts';
 import { failed, metricExporter, ObservedMetricExporter, ObservedSpanExporter, spanExporter } from './exporters.ts';
 import { ExportCounts, OTLP_METRICS } from './metrics.ts';
 import { vigilResource } from './resource.ts';
@@ -143,12 +143,3 @@ export class OtlpSink implements Sink {
     }
   };
 }
-
-export const otlpSink: SinkFactory<OtlpConfig> = {
-  name: 'otlp',
-  configKey: 'sinks.otlp',
-  options: otlpOptions,
-  metrics: OTLP_METRICS,
-  enabled: (o) => o.enabled,
-  create: (o, ctx) => new OtlpSink(o, ctx, ctx.catalog),
-};

@@ -2,7 +2,7 @@
 // (accepts TCP, never answers) or refuses, SIGTERM exits 0 within 5 s with the alert, rule-history and
 // detector state written; a stop signal during start-up stops cleanly; SIGHUP (a reload: see
 // reload.test.ts), SIGUSR1 and SIGUSR2 neither kill the agent nor (SIGUSR1) open the inspector.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,13 @@ describe('signals', () => {
     expect(agent.exit).toBeUndefined();
     expect(await isListening(9229)).toBe(false);
     expect(agent.stderr()).not.toContain('Debugger listening');
+  });
+
+  it('runs with the runtime flags and environment of agent/runtime-flags.ts, though started without them', () => {
+    // Started as `node agent/main.ts run …`: the same PID re-executed itself with them.
+    const argv = readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of ['--disable-sigusr1', '--max-semi-space-size=1', '--optimize-for-size', '--no-maglev']) expect(argv).toContain(flag);
+    expect(readFileSync(`/proc/${agent.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
   });
 });
 

@@ -2,7 +2,6 @@
 // computation (runs inside the worker thread): the current model's weights and the history in,
 // a candidate and both models' validation errors out.
 import { NORMALIZER_HALF_LIFE } from '../../scoring/normalizer.ts';
-import { FINE_TUNING } from '../hyperparameters.ts';
 import { parseModel } from '../model-file.ts';
 import { exportOnnx } from '../onnx-export.ts';
 import { roundedToFloat32 } from '../params.ts';
@@ -20,8 +19,6 @@ export interface FineTuneSettings {
   readonly validationWindows: number;
   readonly validationFraction: number;
 }
-
-export const DEFAULT_FINE_TUNE: FineTuneSettings = FINE_TUNING;
 
 export interface FineTuneRequest {
   readonly modelPath: string;

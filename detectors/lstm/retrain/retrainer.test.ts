@@ -11,7 +11,7 @@ import { loadOnnxPredictor } from '../onnx-predictor.ts';
 import { initModel } from '../params.ts';
 import { createRng } from '../prng.ts';
 import { retrainedModelPath, Retrainer, type RetrainerOptions } from './retrainer.ts';
-import { defaultSchedule } from './schedule.ts';
+import { defaultSchedule, plainCron } from './schedule.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 3, 17, 0);
 
@@ -149,5 +149,35 @@ describe('retraining schedule', () => {
     expect(new Retrainer({ ...base, nodeName: 'n', schedule: '*/5 * * * *' }).schedule).toBe('*/5 * * * *');
     expect(new Retrainer({ ...base, nodeName: 'n' }).schedule).toBe(defaultSchedule('n'));
     expect(() => new Retrainer({ ...base, nodeName: 'n', schedule: 'every day' })).toThrow(/cron/);
+  });
+});
+
+describe('plain cron expressions (matched without node-cron)', () => {
+  const local = (y: number, mo: number, d: number, h: number, mi: number) => new Date(y, mo - 1, d, h, mi);
+
+  it('matches what node-cron matches, in local time', () => {
+    const cases: [string, Date, boolean][] = [
+      ['17 3 * * *', local(2026, 5, 4, 3, 17), true],
+      ['17 3 * * *', local(2026, 5, 4, 3, 18), false],
+      ['*/5 * * * *', local(2026, 5, 4, 9, 35), true],
+      ['*/5 * * * *', local(2026, 5, 4, 9, 36), false],
+      ['0 9-17/4 * * 1-5', local(2026, 5, 4, 13, 0), true], // a Monday
+      ['0 9-17/4 * * 1-5', local(2026, 5, 3, 13, 0), false], // a Sunday
+      ['0 0 * * 7', local(2026, 5, 3, 0, 0), true], // 7 is Sunday too
+      ['0 0 1,15 * *', local(2026, 5, 15, 0, 0), true],
+      ['0 0 1 * 1', local(2026, 6, 1, 0, 0), true], // both day fields restricted: both must match, as in node-cron
+      ['0 0 1 * 1', local(2026, 5, 1, 0, 0), false],
+    ];
+    for (const [expr, at, expected] of cases) {
+      const m = plainCron(expr);
+      expect(m, expr).toBeDefined();
+      expect(m!(at), `${expr} at ${at.toString()}`).toBe(expected);
+      expect(cron.validate(expr), expr).toBe(true);
+    }
+  });
+
+  it('leaves what it does not read to node-cron', () => {
+    for (const expr of ['0 0 * * mon', '0 0 L * *', '0 0 * jan *', '0 0 0 * * *', '@daily', '60 * * * *', '5-1 * * * *'])
+      expect(plainCron(expr), expr).toBeUndefined();
   });
 });

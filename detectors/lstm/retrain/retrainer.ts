@@ -10,9 +10,11 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { counter, gauge, NO_LABELS, type MetricSpec, type Sample } from '../../../core/samples.ts';
 import { writeFileAtomic } from '../../../core/write-file-atomic.ts';
-import { DEFAULT_FINE_TUNE, type FineTuneRequest, type FineTuneSettings } from './fine-tune.ts';
+// Types only: fine-tune.ts brings the trainer, which runs in the worker, never in the agent's thread.
+import type { FineTuneRequest, FineTuneSettings } from './fine-tune.ts';
+import { FINE_TUNING } from '../hyperparameters.ts';
 import { RETRAIN_METRICS, RETRAIN_OUTCOMES, type RetrainOutcomeKind } from './metrics.ts';
-import { resolveSchedule } from './schedule.ts';
+import { plainCron, resolveSchedule } from './schedule.ts';
 import type { WorkerReply } from './worker.ts';
 
 export interface RetrainerOptions {
@@ -66,6 +68,7 @@ export class Retrainer {
   #lastSuccess = 0;
   #modelPath: string;
   #task: ScheduledTask | undefined;
+  #minuteTimer: NodeJS.Timeout | undefined;
   #running: Promise<RetrainOutcome> | undefined;
   #worker: Worker | undefined;
   #runCount = 0;
@@ -85,11 +88,34 @@ export class Retrainer {
   }
 
   start(): void {
-    this.#task = cron.schedule(this.schedule, () => void this.runOnce(), { name: 'vigil-retrain', noOverlap: true });
+    const matcher = plainCron(this.schedule);
+    if (matcher !== undefined) this.#everyMinute(matcher);
+    else this.#task = cron.schedule(this.schedule, () => void this.runOnce(), { name: 'vigil-retrain', noOverlap: true });
     this.#o.logger.info({ event: 'detector_retrain_scheduled', schedule: this.schedule }, 'retraining scheduled');
   }
 
+  /**
+   * A plain schedule (the default one) is checked at each minute's start in local time, as node-cron
+   * would, but without node-cron's Intl formatting (schedule.ts). A run still going at the next match
+   * is shared, not doubled (runOnce).
+   */
+  #everyMinute(matches: (local: Date) => boolean): void {
+    const arm = () => {
+      const now = Date.now();
+      // The minute the timer is for, even when it fires a little early or late.
+      const minute = now - (now % 60_000) + 60_000;
+      this.#minuteTimer = setTimeout(() => {
+        if (matches(new Date(minute))) void this.runOnce();
+        arm();
+      }, minute - now);
+      this.#minuteTimer.unref();
+    };
+    arm();
+  }
+
   async stop(): Promise<void> {
+    clearTimeout(this.#minuteTimer);
+    this.#minuteTimer = undefined;
     await this.#task?.destroy();
     this.#task = undefined;
     await this.#worker?.terminate();
@@ -135,7 +161,7 @@ export class Retrainer {
       modelPath: this.#modelPath,
       modelBytes,
       history: history.map((h) => Float64Array.from(h)),
-      settings: { ...DEFAULT_FINE_TUNE, ...this.#o.fineTune },
+      settings: { ...FINE_TUNING, ...this.#o.fineTune },
       seed: (this.#runCount++ * 2654435761 + this.#o.nodeName.length) >>> 0,
     };
     const reply = await this.#inWorker(request);
