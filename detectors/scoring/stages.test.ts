@@ -391,6 +391,24 @@ describe('the tail gate and the robust deviation check (round 4)', () => {
     expect(off.started.some((i) => i >= 500 && i < 504)).toBe(false);
   });
 
+  it('takes a level that holds as its new level: a shift on a flat series is news for 30 points, not for hours', () => {
+    const n = noise(15);
+    // A load average of about 0.1 (tiny noise) that jumps to 50 and stays there; the model's error is ordinary.
+    const values = Array.from({ length: 3000 }, (_, i) => (i < 1000 ? 0.1 + 0.001 * n() : 50 + 0.01 * n()));
+    const farPoints = (o: StageOptions): number => {
+      const s = newStageState(o);
+      let far = 0;
+      for (const [i, x] of values.entries()) {
+        stagePoint(s, o, x, 0.5, Number.NaN, T0 + i * TICK, true, out);
+        if (i >= 1000 && out.raw === 1) far++;
+      }
+      return far;
+    };
+    expect(farPoints(DEFAULT_STAGE_OPTIONS)).toBe(30);
+    // Without re-anchoring, the robust level crawls toward 50 by a share of a scale per point.
+    expect(farPoints({ ...DEFAULT_STAGE_OPTIONS, robustRelearn: 1e9 })).toBeGreaterThan(500);
+  });
+
   it('does not take Gaussian noise for news: not while the series is young, hardly ever later', async () => {
     const n = noise(13);
     // Gaussian noise on a daily wave, from the series' first point, for three days.

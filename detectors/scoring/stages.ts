@@ -58,6 +58,8 @@ export interface StageOptions {
   readonly robustHalfLife: number;
   /** Robust deviation check: points seen before it may score. */
   readonly robustWarmup: number;
+  /** Robust deviation check: far points in a row on one side after which the level moves there (a shift is news once). */
+  readonly robustRelearn: number;
   /** Robust deviation check: floor of the scale, as a share of the level's magnitude. */
   readonly robustFloor: number;
   /** Points in the short window of the likelihood. */
@@ -129,6 +131,7 @@ export const DEFAULT_STAGE_OPTIONS: StageOptions = {
   robustStep: 0.05,
   robustHalfLife: 256,
   robustWarmup: 100,
+  robustRelearn: 30,
   robustFloor: 0.01,
   shortWindow: 6,
   longHalfLife: 512,
@@ -198,6 +201,8 @@ export interface StageState {
   robustLevel: number;
   robustScale: number;
   robustCount: number;
+  /** Far points in a row, signed by their side. */
+  robustRun: number;
   /** Flatline check: the previous value, the current run of unchanged values, the repeat rate, points seen. */
   flatPrev: number;
   flatRun: number;
@@ -235,6 +240,7 @@ export function newStageState(o: StageOptions): StageState {
     robustLevel: 0,
     robustScale: 0,
     robustCount: 0,
+    robustRun: 0,
     flatPrev: Number.NaN,
     flatRun: 0,
     flatRate: 0,
@@ -281,7 +287,16 @@ function robustNews(s: StageState, o: StageOptions, x: number): boolean {
   }
   const d = x - s.robustLevel;
   const scale = Math.max(s.robustScale, o.robustFloor * Math.abs(s.robustLevel), 1e-9);
-  const news = s.robustCount >= o.robustWarmup && Math.abs(d) > o.robustSigmas * scale;
+  const far = Math.abs(d) > o.robustSigmas * scale;
+  const news = s.robustCount >= o.robustWarmup && far;
+  // A level that holds: after `robustRelearn` far points in a row on one side, the level jumps there
+  // (it moves only a share of a scale per point, so a shift would otherwise stay "far" for hours).
+  s.robustRun = far ? (Math.sign(d) === Math.sign(s.robustRun) ? s.robustRun + Math.sign(d) : Math.sign(d)) : 0;
+  if (Math.abs(s.robustRun) >= o.robustRelearn) {
+    s.robustLevel = x;
+    s.robustRun = 0;
+    return news;
+  }
   const w = Math.max(1 - Math.pow(2, -1 / o.robustHalfLife), 1 / (s.robustCount + 1));
   // Clipped at 4 scales: an outlier moves the scale as a large ordinary deviation would, no more.
   s.robustScale += w * (Math.min(Math.abs(d), 4 * scale) - s.robustScale);

@@ -67,7 +67,7 @@ interface StagesJson {
   /** Absent before vigil-detector-state/3. */
   drift?: { short: number; long: number; variance: number; count: number };
   /** Absent before vigil-detector-state/4. */
-  robust?: { level: number; scale: number; count: number };
+  robust?: { level: number; scale: number; count: number; run?: number };
   /** Absent before vigil-detector-state/4. */
   flatline?: { previous: number | null; run: number; rate: number; count: number };
   refractoryLeft: number;
@@ -96,7 +96,7 @@ function stagesToJson(t: StageState): StagesJson {
     today: b64(t.today),
     profileDay: orNull(t.profileDay),
     drift: { short: t.driftShort, long: t.driftLong, variance: t.driftVar, count: t.driftCount },
-    robust: { level: t.robustLevel, scale: t.robustScale, count: t.robustCount },
+    robust: { level: t.robustLevel, scale: t.robustScale, count: t.robustCount, run: t.robustRun },
     flatline: { previous: orNull(t.flatPrev), run: t.flatRun, rate: t.flatRate, count: t.flatCount },
     refractoryLeft: t.refractoryLeft,
     events: t.events,
@@ -143,6 +143,7 @@ function stagesFromJson(j: StagesJson | undefined, o: StageOptions): StageState 
     fresh.robustLevel = finite(j.robust.level, 'stages.robust.level');
     fresh.robustScale = finite(j.robust.scale, 'stages.robust.scale');
     fresh.robustCount = finite(j.robust.count, 'stages.robust.count');
+    fresh.robustRun = j.robust.run === undefined ? 0 : finite(j.robust.run, 'stages.robust.run');
     if (fresh.robustScale < 0 || fresh.robustCount < 0) throw new Error('stages.robust is out of range');
   }
   if (j.flatline !== undefined) {
