@@ -23,11 +23,12 @@ COPY --from=build --chown=0:0 /src/build/package/ /app/
 USER 65532:65532
 # Node and onnxruntime write nothing unless asked; TMPDIR points any temp file at the state volume,
 # the only writable path under readOnlyRootFilesystem.
-ENV NODE_ENV=production TMPDIR=/var/lib/vigil HOME=/var/lib/vigil
+ENV NODE_ENV=production TMPDIR=/var/lib/vigil HOME=/var/lib/vigil MALLOC_ARENA_MAX=2
 VOLUME ["/var/lib/vigil"]
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/nodejs/bin/node", "-e", "require('http').get('http://127.0.0.1:9464/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
-# As `npm start`: V8 flags that keep a small daemon small (see BENCHMARKS.md).
-ENTRYPOINT ["/nodejs/bin/node", "--disable-sigusr1", "--max-semi-space-size=1", "--optimize-for-size", "dist/agent/main.js", "run"]
+# As `npm start`: the runtime flags and environment of agent/runtime-flags.ts, given here so that the
+# agent need not re-execute itself to get them (docs/footprint.md).
+ENTRYPOINT ["/nodejs/bin/node", "--disable-sigusr1", "--max-semi-space-size=1", "--optimize-for-size", "--no-maglev", "dist/agent/main.js", "run"]
 CMD ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"]

@@ -9,13 +9,13 @@
 // --no-maglev: V8's mid-tier optimising compiler off (TurboFan, the top tier, still optimises hot
 //   code such as the detector's scoring): ~7 MB less RSS, no measurable cost per tick
 //   (docs/footprint.md, where the flags that did not pay are listed too).
-const RUNTIME_FLAGS = ['--disable-sigusr1', '--max-semi-space-size=1', '--optimize-for-size', '--no-maglev'] as const;
+export const RUNTIME_FLAGS = ['--disable-sigusr1', '--max-semi-space-size=1', '--optimize-for-size', '--no-maglev'] as const;
 
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (libuv's pool of 16, onnxruntime's
 // calls on it) an arena of its own, up to 8 per core, and keeps what each one held; two arenas
 // measured ~2 MB less RSS. glibc reads it when the process starts, so it takes a re-exec too. A value
 // the environment already has is kept.
-const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+export const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
 /** The flags missing from this process (empty when it was started with all of them). */
 function missingRuntimeFlags(execArgv: readonly string[] = process.execArgv): string[] {

@@ -20,6 +20,7 @@ import { PACKAGE_DIR, STAMP } from '../../scripts/package.ts';
 import { type AgentPeer, REPO_ROOT, agentMethods } from '../peers/agent.ts';
 import { startHttpPeer } from '../peers/child.ts';
 import { parsePromText, scalar } from '../peers/prom-text.ts';
+import { RUNTIME_ENV, RUNTIME_FLAGS } from '../../agent/runtime-flags.ts';
 
 const run = promisify(execFile);
 const NONROOT = 65532;
@@ -30,7 +31,7 @@ const SHIPPED_MODEL = path.join(REPO_ROOT, 'detectors/lstm/models/vigil-lstm.onn
 /** Node 24 from the node npm package: the image provides it; the package does not carry it. */
 const NODE = realpathSync(process.execPath);
 /** The image's command (Dockerfile ENTRYPOINT + CMD), after the Node binary. */
-const ENTRYPOINT = ['--disable-sigusr1', '--max-semi-space-size=1', '--optimize-for-size', 'dist/agent/main.js', 'run'];
+const ENTRYPOINT = [...RUNTIME_FLAGS, 'dist/agent/main.js', 'run'];
 const HOST_FLAGS = ['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host/root'];
 
 let stateDir: string;
@@ -173,7 +174,8 @@ beforeAll(async () => {
       launch: (listen) => ({
         command: 'bwrap',
         args: sandbox(['/nodejs/bin/node', ...ENTRYPOINT, '--listen', listen, '--interval', '1s', '--log-level', 'info', ...HOST_FLAGS]),
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        // The image's ENV (checked against the Dockerfile below), so the agent need not re-execute.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...RUNTIME_ENV },
       }),
       readyPaths: ['/healthz', '/readyz'],
       portTaken: /EADDRINUSE/,
@@ -242,6 +244,7 @@ describe.skipIf(!IS_ROOT)('the packaged agent (build/package) in a read-only roo
     const json = (directive: string): string[] =>
       JSON.parse(new RegExp(`^${directive}.*?(\\[.*\\])$`, 'm').exec(dockerfile.replace(/\\\n\s*/g, ''))![1]!) as string[];
     expect(json('ENTRYPOINT')).toEqual(['/nodejs/bin/node', ...ENTRYPOINT]);
+    for (const [k, v] of Object.entries(RUNTIME_ENV)) expect(dockerfile).toMatch(new RegExp(`^ENV .*\\b${k}=${v}\\b`, 'm'));
     expect(json('CMD')).toEqual(HOST_FLAGS);
     const [node, ...check] = json('HEALTHCHECK');
     expect(node).toBe('/nodejs/bin/node');

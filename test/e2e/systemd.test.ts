@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../peers/agent.ts';
+import { RUNTIME_ENV, RUNTIME_FLAGS } from '../../agent/runtime-flags.ts';
 
 const UNIT = path.join(REPO_ROOT, 'deploy/systemd/vigil.service');
 const SYSTEMD_ANALYZE = process.env.VIGIL_TEST_SYSTEMD_ANALYZE ?? 'systemd-analyze';
@@ -72,7 +73,8 @@ describe('deploy/systemd/vigil.service', () => {
     const exec = settings(unit, 'ExecStart')[0]!.split(' ');
     expect(exec[0]).toBe('/usr/bin/node');
     const main = exec.findIndex((a) => a.endsWith('/dist/agent/main.js'));
-    expect(exec.slice(1, main)).toEqual(['--disable-sigusr1', '--max-semi-space-size=1', '--optimize-for-size']);
+    expect(exec.slice(1, main)).toEqual([...RUNTIME_FLAGS]);
+    for (const [k, v] of Object.entries(RUNTIME_ENV)) expect(settings(unit, 'Environment').join(' ')).toContain(`${k}=${v}`);
     expect(exec[main + 1]).toBe('run');
     const config = path.join(dir, 'config.yaml');
     writeFileSync(config, 'interval: 10s\n');
