@@ -91,13 +91,13 @@ export function growthOf(run: SoakRun, field: 'rssBytes' | 'anonBytes' | 'heapBy
 }
 
 /** The goal: no growth after warm-up beyond 5 MB, by the end point and by the fitted line. */
-export const GOAL_BYTES = 5e6;
+const GOAL_BYTES = 5e6;
 
 const minutes = (seconds: number): string => `${num(seconds / 60)} min`;
 const signedMb = (bytes: number): string => `${bytes >= 0 ? '+' : ''}${mb(bytes)}`;
 
 /** An ASCII plot of VmRSS over time on its own scale (so that a few MB show); `|` marks the end of warm-up. */
-export function asciiPlot(run: SoakRun, width = 72, height = 12): string {
+function asciiPlot(run: SoakRun, width = 72, height = 12): string {
   const s = run.samples;
   const values = s.map((x) => x.rssBytes);
   // At least 10 MB tall, so that noise of a few hundred kB does not fill the plot.
