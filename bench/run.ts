@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { hostMetricsSection, NODE_EXPORTER } from './host-metrics.ts';
 import { describeMachine, machineMarkdown } from './machine.ts';
 import { detectorSection } from './detector.ts';
+import { retrainSection } from './retrain.ts';
 import { pgReplicationSection } from './pgreplication.ts';
 import { promqlSection } from './promql.ts';
 import { alertingSection } from './alerting.ts';
@@ -21,6 +22,7 @@ const SECTIONS: readonly BenchSection[] = [
   hostMetricsSection,
   pgReplicationSection,
   detectorSection,
+  retrainSection,
   promqlSection,
   alertingSection,
   sinksSection,
