@@ -216,3 +216,6 @@ writeFileSync(path.join(ROOT, SVG), svgPlot(run));
 const doc = existsSync(OUTPUT) ? readFileSync(OUTPUT, 'utf8') : '# Vigil benchmarks\n';
 writeFileSync(OUTPUT, replaceSection(doc, soakMarkdown(run)));
 log(`wrote the Soak section of ${OUTPUT} and ${SVG}${keptSection(doc) === undefined ? ' (new section)' : ''}`);
+// The namespace's process would keep the event loop alive: clean up now rather than at exit.
+process.off('exit', cleanUp);
+cleanUp();
