@@ -1,11 +1,12 @@
 // `npm run bench`: runs every bench section in order and writes BENCHMARKS.md at the repository root.
 // A section that fails is written as a failure in its place; the others still run, and the exit
 // status is 1. Progress goes to stderr.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostMetricsSection, NODE_EXPORTER } from './host-metrics.ts';
 import { describeMachine, machineMarkdown } from './machine.ts';
 import { detectorSection } from './detector.ts';
+import { retrainSection } from './retrain.ts';
 import { pgReplicationSection } from './pgreplication.ts';
 import { promqlSection } from './promql.ts';
 import { alertingSection } from './alerting.ts';
@@ -15,6 +16,7 @@ import { webConfigSection } from './web-config.ts';
 import { scrapeStormSection } from './scrape-storm.ts';
 import { memorySection } from './memory.ts';
 import type { BenchContext, BenchSection } from './section.ts';
+import { keptSection, SOAK_TITLE } from './soak-report.ts';
 import { buildIfNeeded, vigilCommand } from './vigil-command.ts';
 
 /** Sections in the order they appear in BENCHMARKS.md; new ones (PostgreSQL, detector, Kafka) go here. */
@@ -22,6 +24,7 @@ const SECTIONS: readonly BenchSection[] = [
   hostMetricsSection,
   pgReplicationSection,
   detectorSection,
+  retrainSection,
   promqlSection,
   alertingSection,
   sinksSection,
@@ -61,6 +64,10 @@ for (const section of SECTIONS) {
   }
   sections.push('', `## ${section.title}`, '', body);
 }
+
+// The soak (`npm run bench:soak`) is an hour-long run of its own: its section is carried over as it is.
+const soak = existsSync(OUTPUT) ? keptSection(readFileSync(OUTPUT, 'utf8')) : undefined;
+if (soak !== undefined) sections.push('', `## ${SOAK_TITLE}`, '', soak);
 
 const output = [
   '# Vigil benchmarks',
