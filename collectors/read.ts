@@ -12,8 +12,21 @@ const FIRST_BUFFER_BYTES = 16 * 1024;
 /** A host text file larger than this is not one we know how to read: fail rather than eat memory. */
 const MAX_BYTES = 64 * 1024 * 1024;
 
-/** Reads a small host text file (/proc, /sys, /etc) as UTF-8. */
+/** Reads in flight, by path: collectors that read the same file in one tick (cpu and stat both read /proc/stat) share one read. */
+const inFlight = new Map<string, Promise<string>>();
+
+/** Reads a small host text file (/proc, /sys, /etc) as UTF-8; a read of the same path already in flight is shared. */
 export function readText(file: string): Promise<string> {
+  const shared = inFlight.get(file);
+  if (shared !== undefined) return shared;
+  const read = readTextOnce(file);
+  inFlight.set(file, read);
+  const done = (): void => void inFlight.delete(file);
+  read.then(done, done);
+  return read;
+}
+
+function readTextOnce(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     open(file, 'r', (openErr, fd) => {
       if (openErr) {
