@@ -2,6 +2,7 @@
 import type { MetricSpec, Sample } from '../core/samples.ts';
 import { counter, gauge } from '../core/samples.ts';
 import { STATE_WRITE_METRICS, stateWrites } from '../core/state-writes.ts';
+import { HOST_READ_METRICS, hostReadSamples } from '../collectors/read.ts';
 
 export const SELF_METRICS: readonly MetricSpec[] = [
   { name: 'node_scrape_collector_success', help: 'node_exporter: Whether a collector succeeded.', kind: 'gauge', labels: ['collector'] },
@@ -54,6 +55,7 @@ export const SELF_METRICS: readonly MetricSpec[] = [
     labels: [],
   },
   ...STATE_WRITE_METRICS,
+  ...HOST_READ_METRICS,
 ];
 
 /** The outcome of the latest reload, as Prometheus reports its own (prometheus_config_last_reload_*). */
@@ -92,5 +94,6 @@ export function selfSamples(
   out.push(gauge('vigil_config_last_reload_successful', {}, reload.successful ? 1 : 0));
   out.push(gauge('vigil_config_last_reload_success_timestamp_seconds', {}, reload.successTimestampSeconds));
   for (const s of stateWrites.samples()) out.push(s);
+  for (const s of hostReadSamples()) out.push(s);
   return out;
 }

@@ -20,12 +20,11 @@ const valueText = (v: number): string => (v === Infinity ? '+Inf' : v === -Infin
 
 export class SnapshotMetricProducer implements MetricProducer {
   private snapshot: Snapshot | undefined;
-  private converted: MetricData[] = [];
+  /** The latest snapshot converted, made on the first read after an update (undefined until then). */
+  private converted: { readonly metrics: MetricData[]; readonly colonText: string } | undefined;
   private readonly startTime: HrTime;
   private readonly catalog: MetricCatalog;
   private readonly colonNamesAsText: boolean;
-  /** The families whose names hold a colon, in the text format (see colonNamesAsText). */
-  colonText = '';
 
   /**
    * `colonNamesAsText`: families whose names hold a colon (recording rules' results, `job:x:rate5m`)
@@ -38,10 +37,18 @@ export class SnapshotMetricProducer implements MetricProducer {
     this.startTime = hrTime(startMs);
   }
 
-  /** Called once per tick; the conversion is done here, once, not on every scrape. */
+  /**
+   * Called once per tick. The conversion is done once per snapshot, on its first read (a scrape, an
+   * OTLP export), not here: at a 10 s interval with a 30 s scrape, most snapshots are never read.
+   */
   update(snapshot: Snapshot): void {
     this.snapshot = snapshot;
-    this.converted = this.convert(snapshot);
+    this.converted = undefined;
+  }
+
+  /** The families whose names hold a colon, in the text format (see colonNamesAsText). */
+  get colonText(): string {
+    return this.current().colonText;
   }
 
   get latest(): Snapshot | undefined {
@@ -50,12 +57,19 @@ export class SnapshotMetricProducer implements MetricProducer {
 
   async collect(): Promise<CollectionResult> {
     return {
-      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: SCOPE, metrics: this.converted }] },
+      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: SCOPE, metrics: this.current().metrics }] },
       errors: [],
     };
   }
 
-  private convert(snapshot: Snapshot): MetricData[] {
+  private current(): { readonly metrics: MetricData[]; readonly colonText: string } {
+    if (this.converted !== undefined) return this.converted;
+    const converted = this.snapshot === undefined ? { metrics: [], colonText: '' } : this.convert(this.snapshot);
+    this.converted = converted;
+    return converted;
+  }
+
+  private convert(snapshot: Snapshot): { readonly metrics: MetricData[]; readonly colonText: string } {
     const endTime = hrTime(snapshot.timestamp);
     const families = new Map<string, MetricData>();
     const colon = new Map<string, string[]>();
@@ -88,7 +102,7 @@ export class SnapshotMetricProducer implements MetricProducer {
         value: s.value,
       });
     }
-    this.colonText = [...colon.values()].map((lines) => `${lines.join('\n')}\n\n`).join('');
-    return [...families.values()];
+    const colonText = [...colon.values()].map((lines) => `${lines.join('\n')}\n\n`).join('');
+    return { metrics: [...families.values()], colonText };
   }
 }
