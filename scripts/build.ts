@@ -13,6 +13,12 @@
 // runbooks, the model) are copied into dist/ under their repository paths. Source maps (*.map) are
 // written beside the chunks for reading a stack trace (docs/footprint.md says why the agent does not
 // load them itself).
+//
+// The dependencies' patches (patches/, e.g. kafkajs' idle timers, docs/kafka.md) are applied first:
+// the bundle carries the dependencies' code, so it must be the patched code also when npm ran no
+// postinstall (`npm ci --ignore-scripts`, as in the Dockerfile). patch-package leaves a patch that is
+// already applied as it is.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +44,12 @@ const SHIPPED: readonly (readonly [string, (file: string) => boolean])[] = [
   ['alerts/runbooks', (f) => f.endsWith('.md')],
   ['detectors/lstm/models', () => true],
 ];
+
+// Its report goes to stderr: `npm run package` prints one JSON line on stdout.
+execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'patch-package', 'index.js'), '--error-on-fail'], {
+  cwd: REPO,
+  stdio: ['ignore', process.stderr, 'inherit'],
+});
 
 const result = await build({
   cwd: REPO,
