@@ -3,7 +3,7 @@
 # The same directory is what test/e2e/package.test.ts runs in a read-only root as uid 65532, so the
 # image's content is tested here even without a container engine.
 
-# ---- build: compile, install production dependencies, trim onnxruntime-node to linux/x64 ----
+# ---- build: bundle, install production dependencies, trim onnxruntime-node to linux/x64 ----
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 # onnxruntime-node's install script would fetch GPU binaries; the CPU ones ship in the npm package.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pathsWarning, runtimeFacts } from './runtime-check.ts';
+import { pino } from 'pino';
+import { logRuntime, pathsWarning, runtimeFacts } from './runtime-check.ts';
 
 const paths = { procfs: '/proc', sysfs: '/sys', rootfs: '/', udevData: '/run/udev/data' };
 
@@ -15,5 +16,13 @@ describe('runtime check', () => {
     const facts = await runtimeFacts();
     expect(typeof facts.container).toBe('boolean');
     expect(facts.virtualization.length).toBeGreaterThan(0);
+  });
+  it('is not run with the host mounted, where it could not warn', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
+    await logRuntime(logger, { ...paths, procfs: '/host/proc', rootfs: '/host/root' });
+    expect(lines).toEqual([]);
+    await logRuntime(logger, paths);
+    expect(lines.join('')).toMatch(/runtime detected|runtime detection failed/);
   });
 });

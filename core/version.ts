@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+// The package version. Imported from package.json, so the bundle (scripts/build.ts) carries it
+// inlined and the sources read it from the repository.
+import pkg from '../package.json' with { type: 'json' };
 
-// Sources run from agent/, the build from dist/agent/: package.json is one or two levels up.
-const candidates = [new URL('../package.json', import.meta.url), new URL('../../package.json', import.meta.url)];
-const file = candidates.find((u) => existsSync(u) && (JSON.parse(readFileSync(u, 'utf8')) as { name?: string }).name === 'vigil');
-
-/** The package version, read once from package.json. */
-export const VERSION: string = file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0-unknown';
+/** The package version. */
+export const VERSION: string = pkg.version;

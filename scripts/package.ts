@@ -1,5 +1,5 @@
 // `npm run package`: the directory the container image is made of (build/package/), and nothing
-// else: compiled JavaScript, production dependencies only, onnxruntime-node's linux/x64 CPU
+// else: the bundled JavaScript, production dependencies only, onnxruntime-node's linux/x64 CPU
 // binaries only, the shipped alert rules, runbooks, Alertmanager example and model. The image
 // provides Node 24, so the `node` npm package (a whole Node binary) is left out.
 //
@@ -21,12 +21,13 @@ export const PACKAGE_DIR = path.join(REPO, 'build', 'package');
 export const STAMP = '.vigil-package.json';
 
 /**
- * What is copied as it is (when present): data the agent reads at run time, and the notices. The
- * shipped model is not here: `npm run build` puts detectors/lstm/models into dist/, where the agent
- * looks for it (next to the compiled detector).
+ * What is copied as it is (when present): the rules, runbooks and Alertmanager example for people and
+ * for configs that name them (deploy/kubernetes/vigil.yaml's ruleFiles, relative to /app), and the
+ * notices. The agent itself reads its shipped files from dist/, where `npm run build` copies the
+ * default rules, the runbooks and the model (core/shipped.ts).
  */
 const ASSETS = ['alerts/rules', 'alerts/runbooks', 'alerts/alertmanager', 'LICENSE', 'README.md'];
-/** Sources of the compiled JavaScript (tsconfig.build.json) and of the dependency tree. */
+/** Sources of the bundled JavaScript (scripts/build.ts) and of the dependency tree. */
 const INPUTS = [
   'core',
   'agent',
@@ -40,7 +41,7 @@ const INPUTS = [
   'package-lock.json',
   'patches',
   'tsconfig.json',
-  'tsconfig.build.json',
+  'scripts/build.ts',
   'scripts/package.ts',
 ];
 /** The platform the image runs on; onnxruntime-node ships every platform in one npm package. */

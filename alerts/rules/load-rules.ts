@@ -2,11 +2,10 @@
 // expression with the engine and parses each template. All errors come back at once, each with its
 // code, file:line, rule and reason; with any error nothing is evaluated.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { glob, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCode, type UserError } from '../../core/errors.ts';
+import { shippedPath } from '../../core/shipped.ts';
 import type { CompiledExpr, ExprError } from '../engine/api.ts';
 import { type GroupDef, parseRuleFile, type RuleDef } from './rule-file.ts';
 import { parseTemplate, type Template } from './template.ts';
@@ -36,17 +35,8 @@ export interface LoadedGroup {
   readonly rules: readonly LoadedRule[];
 }
 
-/** The shipped rules: beside this file from source, in the repository's alerts/rules/ when run from dist/. */
-function shippedRulesDir(): string {
-  const candidates = [new URL('./', import.meta.url), new URL('../../../alerts/rules/', import.meta.url)];
-  for (const url of candidates) {
-    const dir = fileURLToPath(url);
-    if (existsSync(path.join(dir, 'node.rules.yml'))) return dir;
-  }
-  return fileURLToPath(candidates[0]!);
-}
-
-const defaultRuleGlob = (): string => path.join(shippedRulesDir(), '*.rules.yml');
+/** The shipped rules: alerts/rules/ in the sources, the same path under dist/ in the build (core/shipped.ts). */
+const defaultRuleGlob = (): string => path.join(shippedPath('alerts/rules'), '*.rules.yml');
 
 const GLOB_CHARS = /[*?[\]{}]/;
 

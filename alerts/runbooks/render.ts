@@ -7,11 +7,11 @@
 // inlined, and a transport that POSTs to the agent's own /faro/collect; see views.ts). The CSP allows
 // exactly those two inline scripts, by hash, and connections to the page's own origin.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Marked, type Tokens } from 'marked';
+import { shippedPath } from '../../core/shipped.ts';
 import { FARO_COLLECT_PATH, RUNBOOK_VIEW_EVENT } from './views.ts';
 
 /** Prometheus' alert name syntax (a metric name without colons); runbook file names must match it. */
@@ -185,15 +185,7 @@ export function loadRunbooks(dir: string): Map<string, string> {
   return pages;
 }
 
-/**
- * The runbooks shipped with Vigil: beside this file when run from source, and at the repository's
- * alerts/runbooks/ when run compiled from dist/ (tsc does not copy .md files).
- */
+/** The runbooks shipped with Vigil: alerts/runbooks/ in the sources, the same path under dist/ in the build (core/shipped.ts). */
 export function shippedRunbooksDir(): string {
-  const candidates = [new URL('./', import.meta.url), new URL('../../../alerts/runbooks/', import.meta.url)];
-  for (const url of candidates) {
-    const dir = fileURLToPath(url);
-    if (existsSync(path.join(dir, 'PostgresDown.md'))) return dir;
-  }
-  return fileURLToPath(candidates[0]!);
+  return shippedPath('alerts/runbooks');
 }

@@ -1,5 +1,5 @@
-// Where the model shipped with Vigil lives. Resolved from this module, so it works from the sources
-// (detectors/lstm/) and from the build (dist/detectors/lstm/; `npm run build` copies models/ there).
-import { fileURLToPath } from 'node:url';
+// Where the model shipped with Vigil lives: detectors/lstm/models/ in the sources, the same path
+// under dist/ in the build (core/shipped.ts; `npm run build` copies models/ there).
+import { shippedPath } from '../../core/shipped.ts';
 
-export const SHIPPED_MODEL_PATH = fileURLToPath(new URL('./models/vigil-lstm.onnx', import.meta.url));
+export const SHIPPED_MODEL_PATH = shippedPath('detectors/lstm/models/vigil-lstm.onnx');

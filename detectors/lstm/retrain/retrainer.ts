@@ -57,7 +57,9 @@ export async function retrainedModelPath(stateDir: string): Promise<string | und
   }
 }
 
-const workerUrl = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+// The worker is started by path. From the sources it is worker.ts beside this file; the build bundles
+// it as its own entry, dist/agent/retrain-worker.js, beside every chunk (scripts/build.ts).
+const workerUrl = import.meta.url.endsWith('.ts') ? new URL('./worker.ts', import.meta.url) : new URL('./retrain-worker.js', import.meta.url);
 
 export class Retrainer {
   static readonly metrics: readonly MetricSpec[] = RETRAIN_METRICS;

@@ -1,0 +1,87 @@
+// `npm run build` (also run by `npm ci` through `prepare`, and by `npm run package`): the production
+// build in dist/, which the `vigil` bin, `npm start`, the image and the systemd unit run.
+//
+// rolldown bundles the agent (agent/main.ts) and the retraining worker, which the agent starts by
+// path, with their dependencies, minified: V8 keeps every loaded module's source text for lazy
+// compilation, so fewer and smaller sources are less heap (docs/footprint.md). What the agent
+// imports with import() (OTLP, Kafka, PostgreSQL, PgBouncer, the detector stage, the CLI's detect,
+// eval and train) stays in chunks of its own, loaded only when the config or the command needs them.
+// onnxruntime-node stays in node_modules: its native binding is loaded from beside its JavaScript.
+//
+// Layout: every chunk is written to dist/agent/, one folder below dist/ as core/ is below the
+// repository, and the files the agent reads at run time (core/shipped.ts: the default rules, the
+// runbooks, the model) are copied into dist/ under their repository paths. Source maps (*.map) are
+// written beside the chunks for reading a stack trace (docs/footprint.md says why the agent does not
+// load them itself).
+//
+// The dependencies' patches (patches/, e.g. kafkajs' idle timers, docs/kafka.md) are applied first:
+// the bundle carries the dependencies' code, so it must be the patched code also when npm ran no
+// postinstall (`npm ci --ignore-scripts`, as in the Dockerfile). patch-package leaves a patch that is
+// already applied as it is.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const DIST = path.join(REPO, 'dist');
+/** The folder under dist/ that holds every chunk (core/shipped.ts depends on it being one level deep). */
+const CHUNKS = 'agent';
+
+/** Output name (under dist/, without .js) → source. The worker is a file of its own: `new Worker(url)` starts it. */
+const ENTRIES = {
+  [`${CHUNKS}/main`]: 'agent/main.ts',
+  [`${CHUNKS}/retrain-worker`]: 'detectors/lstm/retrain/worker.ts',
+};
+
+/** Loaded from node_modules at run time: native code, found from the package's own files. */
+const EXTERNAL = ['onnxruntime-node'];
+
+/** Folders of files the agent reads at run time, and which of their files it reads. */
+const SHIPPED: readonly (readonly [string, (file: string) => boolean])[] = [
+  ['alerts/rules', (f) => f.endsWith('.rules.yml')],
+  ['alerts/runbooks', (f) => f.endsWith('.md')],
+  ['detectors/lstm/models', () => true],
+];
+
+// Its report goes to stderr: `npm run package` prints one JSON line on stdout.
+execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'patch-package', 'index.js'), '--error-on-fail'], {
+  cwd: REPO,
+  stdio: ['ignore', process.stderr, 'inherit'],
+});
+
+const result = await build({
+  cwd: REPO,
+  input: ENTRIES,
+  platform: 'node',
+  external: EXTERNAL,
+  onLog(level, log, handler) {
+    // The textfile collector imports the collector registry with import() to break an import cycle,
+    // not to load it lazily; rolldown says the import cannot move it to a chunk of its own.
+    if (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' && log.message.includes('collectors/registry.ts')) return;
+    handler(level, log);
+  },
+  output: {
+    dir: DIST,
+    cleanDir: true,
+    format: 'esm',
+    entryFileNames: '[name].js',
+    chunkFileNames: `${CHUNKS}/[name]-[hash].js`,
+    // Function and class names are kept (a stack trace names the functions; `err.constructor.name`,
+    // which pino logs as an error's type, stays the class's name): no measurable heap for it.
+    minify: { compress: { keepNames: { function: true, class: true } }, mangle: { keepNames: true } },
+    sourcemap: true,
+  },
+});
+
+for (const file of result.output) {
+  if (path.dirname(file.fileName) !== CHUNKS && !file.fileName.endsWith('.map')) {
+    throw new Error(`scripts/build.ts: ${file.fileName} is not in dist/${CHUNKS}/, where core/shipped.ts expects every chunk`);
+  }
+}
+
+for (const [dir, wanted] of SHIPPED) {
+  mkdirSync(path.join(DIST, dir), { recursive: true });
+  for (const f of readdirSync(path.join(REPO, dir))) if (wanted(f)) copyFileSync(path.join(REPO, dir, f), path.join(DIST, dir, f));
+}
