@@ -20,9 +20,10 @@
 // already applied as it is.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
+import { build, type Plugin } from 'rolldown';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DIST = path.join(REPO, 'dist');
@@ -45,6 +46,39 @@ const SHIPPED: readonly (readonly [string, (file: string) => boolean])[] = [
   ['detectors/lstm/models', () => true],
 ];
 
+/** The module that stands in for node:http in the bundle. */
+const HTTP_SHIM = '\0vigil-node-http';
+/** node:http's exports that are lazy getters loading Node's bundled undici, which the agent never uses. */
+const UNDICI_GETTERS = new Set(['WebSocket', 'CloseEvent', 'MessageEvent']);
+const nodeRequire = createRequire(import.meta.url);
+
+/**
+ * node:http is loaded with require(), not import. An ES module import of a built-in makes Node copy
+ * every export into the module namespace, which runs the lazy getters among them; node:http's
+ * WebSocket, CloseEvent and MessageEvent load Node's bundled undici (~0.8 MB of source, 74 modules):
+ * 3.3 MB of RSS for a WebSocket client nothing here uses (docs/footprint.md, step 9). The stand-in
+ * requires node:http and exports the rest of its exports by name, so imports of it (ours, and the
+ * OTLP exporter's import('http')) stay as they are. Other built-ins are imported as usual: their
+ * getters cost little, and some (fs.F_OK, crypto.fips) print a deprecation warning when read.
+ */
+const httpThroughRequire: Plugin = {
+  name: 'http-through-require',
+  resolveId(id, importer) {
+    if (id === 'node:module' && importer === HTTP_SHIM) return { id, external: true };
+    return id === 'http' || id === 'node:http' ? HTTP_SHIM : null;
+  },
+  load(id) {
+    if (id !== HTTP_SHIM) return null;
+    const names = Object.keys(nodeRequire('node:http') as object).filter((k) => !UNDICI_GETTERS.has(k));
+    return [
+      `import { createRequire } from 'node:module';`,
+      `const http = createRequire(import.meta.url)('node:http');`,
+      `export default http;`,
+      `export const { ${names.join(', ')} } = http;`,
+    ].join('\n');
+  },
+};
+
 // Its report goes to stderr: `npm run package` prints one JSON line on stdout.
 execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'patch-package', 'index.js'), '--error-on-fail'], {
   cwd: REPO,
@@ -56,6 +90,7 @@ const result = await build({
   input: ENTRIES,
   platform: 'node',
   external: EXTERNAL,
+  plugins: [httpThroughRequire],
   onLog(level, log, handler) {
     // The textfile collector imports the collector registry with import() to break an import cycle,
     // not to load it lazily; rolldown says the import cannot move it to a chunk of its own.

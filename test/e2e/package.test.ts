@@ -219,6 +219,13 @@ describe.skipIf(!IS_ROOT)('the packaged agent (build/package) in a read-only roo
     if (existsSync(SHIPPED_MODEL)) expect(statSync(path.join(PKG, 'dist/detectors/lstm/models/vigil-lstm.onnx')).size).toBe(statSync(SHIPPED_MODEL).size);
   });
 
+  it("loads node:http without Node's undici (scripts/build.ts requires it instead of importing it)", async () => {
+    // Printed at exit by the process that runs the agent's code (after the re-exec).
+    const probe = `process.on('exit', () => { const l = process.moduleLoadList; process.stderr.write(JSON.stringify({ http: l.includes('NativeModule http'), undici: l.some((m) => m.includes('undici')) })); });`;
+    const { stderr } = await run(NODE, ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, path.join(PKG, 'dist/agent/main.js'), '--version']);
+    expect(JSON.parse(stderr)).toEqual({ http: true, undici: false });
+  });
+
   it('runs as 65532 and serves host metrics read through /host', async () => {
     const e = parsePromText(await agent!.scrape());
     const memTotalKb = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
