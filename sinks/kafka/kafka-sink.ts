@@ -3,7 +3,7 @@
 // gzip). While the brokers are unreachable the loop retries with backoff and the buffer drops its
 // oldest messages, counted; on shutdown it flushes until `flushTimeout`, then gives up what is left.
 import { randomUUID } from 'node:crypto';
-import { CompressionTypes, Kafka, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkContext } from '../../core/component.ts';
 import { durationMs } from '../../core/duration.ts';
@@ -17,6 +17,7 @@ import { clientOptions } from './client-config.ts';
 import { kafkaLogLevel, pinoLogCreator } from './kafka-logger.ts';
 import { MessageEncoder, type QueuedMessage } from './messages.ts';
 import { KAFKA_METRICS, KafkaSamples } from './metrics.ts';
+import { keyCachingPartitioner } from './partitioner.ts';
 import { Backoff } from '../../core/backoff.ts';
 import { withTimeout } from '../../core/with-timeout.ts';
 
@@ -187,7 +188,7 @@ export class KafkaSink implements Sink {
       idempotent: true,
       maxInFlightRequests: this.config.maxInFlightRequests,
       allowAutoTopicCreation: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyCachingPartitioner,
       retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 3000 },
     });
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TickOutput } from '../../core/tick-output.ts';
 import { counter, gauge } from '../../core/samples.ts';
 import { kafkaMessageValidator } from '../../test/peers/kafka.ts';
-import { MessageEncoder, type QueuedMessage } from './messages.ts';
+import { jsonValue, MessageEncoder, type QueuedMessage } from './messages.ts';
 
 const TOPICS = { metrics: 'm', anomalies: 'a', alerts: 'al' };
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0, 250);
@@ -78,6 +78,38 @@ describe('Kafka message encoding (schema version 1)', () => {
       expect(m.bytes).toBe(m.value.length);
       expect(m.timestamp).toBe(String(T0));
     }
+  });
+
+  it('writes metric families byte for byte as JSON.stringify of the message object would', () => {
+    const node = 'nöde "a"\\1';
+    const instance = 'run\n1';
+    const samples = [
+      counter('c_total', { path: 'C:\\dir "x"\n', lé: '\u0001\u2028' }, 1e21),
+      counter('c_total', {}, -0),
+      counter('c_total', { a: '' }, 1.5e-7),
+      gauge('g', { z: 'y', a: 'b' }, -123.456),
+      gauge('g', { q: '1' }, Number.NaN),
+      gauge('g', { q: '2' }, Number.NEGATIVE_INFINITY),
+      gauge('g', { q: '3' }, Number.MAX_VALUE),
+    ];
+    const out = encode(new MessageEncoder(node, instance, TOPICS), { snapshot: { timestamp: T0, samples }, anomalies: [], alerts: [], alertTransitions: [] });
+    const expected = (seq: number, name: string, kind: string, of: typeof samples) =>
+      JSON.stringify({
+        schema_version: 1,
+        type: 'metric_family',
+        node,
+        timestamp: '2026-11-23T12:00:00.250Z',
+        agent_instance: instance,
+        seq,
+        name,
+        kind,
+        samples: of.map((s) => ({ labels: s.labels, value: jsonValue(s.value) })),
+      });
+    expect(out.map((m) => m.value.toString('utf8'))).toEqual([
+      expected(1, 'c_total', 'counter', samples.slice(0, 3)),
+      expected(2, 'g', 'gauge', samples.slice(3)),
+    ]);
+    for (const m of out) expect(m.bytes).toBe(m.value.length);
   });
 
   it('writes anomaly scores and alert transitions to their topics', () => {

@@ -81,21 +81,36 @@ export const jsonValue = (v: number): JsonValue => (Number.isFinite(v) ? v : Num
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The JSON text of a sample value (see jsonValue): what JSON.stringify writes for it. */
+const jsonValueText = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '"NaN"' : v > 0 ? '"+Inf"' : '"-Inf"');
+
+/** One family of the current tick: its samples, and the JSON text of its name, kept across ticks. */
+interface Family {
+  readonly nameJson: string;
+  readonly samples: Sample[];
+}
+
 /** Turns ticks into queued messages, numbering them; one encoder per agent run. */
 export class MessageEncoder {
   private nextSeq = 1;
   private recordTimestamp = '0';
   /** Families of the current tick, reused across ticks (the family map is the per-tick hot path). */
-  private readonly families = new Map<string, Sample[]>();
+  private readonly families = new Map<string, Family>();
 
   private readonly node: string;
   private readonly agentInstance: string;
   private readonly topics: Topics;
+  /** `{"schema_version":1,"type":"metric_family","node":…,"timestamp":` : the same for every metric message. */
+  private readonly metricPrefix: string;
+  /** `,"agent_instance":…,"seq":` */
+  private readonly instanceText: string;
 
   constructor(node: string, agentInstance: string, topics: Topics) {
     this.node = node;
     this.agentInstance = agentInstance;
     this.topics = topics;
+    this.metricPrefix = `{"schema_version":${SCHEMA_VERSION},"type":"metric_family","node":${JSON.stringify(node)},"timestamp":`;
+    this.instanceText = `,"agent_instance":${JSON.stringify(agentInstance)},"seq":`;
   }
 
   /** Messages handed out so far (the last seq). */
@@ -109,27 +124,38 @@ export class MessageEncoder {
     this.recordTimestamp = String(tick.snapshot.timestamp);
     for (const s of tick.snapshot.samples) {
       const family = this.families.get(s.name);
-      if (family === undefined) this.families.set(s.name, [s]);
-      else family.push(s);
+      if (family === undefined) this.families.set(s.name, { nameJson: JSON.stringify(s.name), samples: [s] });
+      else family.samples.push(s);
     }
-    for (const [name, samples] of this.families) {
+    // The envelope up to the seq, once per tick.
+    const head = `${this.metricPrefix}"${timestamp}"${this.instanceText}`;
+    for (const [name, family] of this.families) {
+      const samples = family.samples;
       // A family absent from this tick is forgotten, so the map tracks the live set.
       if (samples.length === 0) {
         this.families.delete(name);
         continue;
       }
-      emit(
-        this.queued(this.topics.metrics, {
-          ...this.envelope('metric_family', timestamp),
-          name,
-          kind: samples[0]!.kind,
-          samples: samples.map((s) => ({ labels: s.labels, value: jsonValue(s.value) })),
-        }),
-      );
+      const seq = this.nextSeq++;
+      emit(this.queuedText(this.topics.metrics, this.metricFamilyJson(head, seq, family.nameJson, samples), seq));
       samples.length = 0;
     }
     for (const a of tick.anomalies) emit(this.queued(this.topics.anomalies, this.anomaly(a, timestamp)));
     for (const t of tick.alertTransitions) emit(this.queued(this.topics.alerts, this.transition(t, timestamp)));
+  }
+
+  /**
+   * The JSON of one metric_family message, written as text: byte for byte what JSON.stringify writes
+   * for the message object (same keys in the same order; messages.test.ts compares them), without
+   * building that object and one object per sample first (the per-tick allocation of the sink).
+   */
+  private metricFamilyJson(head: string, seq: number, nameJson: string, samples: readonly Sample[]): string {
+    let json = `${head}${seq},"name":${nameJson},"kind":"${samples[0]!.kind}","samples":[`;
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i]!;
+      json += `${i === 0 ? '' : ','}{"labels":${JSON.stringify(s.labels)},"value":${jsonValueText(s.value)}}`;
+    }
+    return `${json}]}`;
   }
 
   private envelope<T extends MessageType>(type: T, timestamp: string) {
@@ -166,7 +192,11 @@ export class MessageEncoder {
   }
 
   private queued(topic: string, message: VigilMessage): QueuedMessage {
-    const value = Buffer.from(JSON.stringify(message));
-    return { topic, key: this.node, value, bytes: value.length, seq: message.seq, timestamp: this.recordTimestamp };
+    return this.queuedText(topic, JSON.stringify(message), message.seq);
+  }
+
+  private queuedText(topic: string, json: string, seq: number): QueuedMessage {
+    const value = Buffer.from(json);
+    return { topic, key: this.node, value, bytes: value.length, seq, timestamp: this.recordTimestamp };
   }
 }

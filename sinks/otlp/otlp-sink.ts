@@ -5,12 +5,11 @@
 import { trace } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { type CollectionResult, type MetricProducer, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { SinkContext } from '../../core/component.ts';
 import { ErrorCode } from '../../core/errors.ts';
-import type { Snapshot } from '../../core/snapshot.ts';
 import type { TickOutput } from '../../core/tick-output.ts';
 import type { MetricSpec, Sample } from '../../core/samples.ts';
 import type { OtlpConfig } from './options.ts';
@@ -23,33 +22,6 @@ import { vigilResource } from './resource.ts';
 import { type OtlpSettings, resolveOtlpSettings, type Signal } from './settings.ts';
 import { logFailure } from '../../core/log-failure.ts';
 
-/**
- * Converts the latest snapshot only when the reader collects (once per export interval, typically
- * longer than a tick), not on every tick.
- */
-class LatestSnapshotProducer implements MetricProducer {
-  private latest: Snapshot | undefined;
-  private converted: Snapshot | undefined;
-
-  private readonly inner: SnapshotMetricProducer;
-
-  constructor(inner: SnapshotMetricProducer) {
-    this.inner = inner;
-  }
-
-  update(snapshot: Snapshot): void {
-    this.latest = snapshot;
-  }
-
-  collect(): Promise<CollectionResult> {
-    if (this.latest !== undefined && this.latest !== this.converted) {
-      this.inner.update(this.latest);
-      this.converted = this.latest;
-    }
-    return this.inner.collect();
-  }
-}
-
 export class OtlpSink implements Sink {
   readonly name = 'otlp';
   readonly metrics: readonly MetricSpec[] = OTLP_METRICS;
@@ -57,7 +29,8 @@ export class OtlpSink implements Sink {
   private readonly logger: Logger;
   private readonly settings: OtlpSettings;
   private readonly resource: Resource;
-  private readonly producer: LatestSnapshotProducer;
+  /** Converts the latest snapshot when the reader collects (once per export interval), and keeps nothing after. */
+  private readonly producer: SnapshotMetricProducer;
   private readonly counts = new ExportCounts();
   private readonly signals: readonly Signal[];
   private readonly failing: Record<Signal, boolean> = { metrics: false, traces: false };
@@ -70,7 +43,7 @@ export class OtlpSink implements Sink {
     this.logger = ctx.logger.child({ sink: 'otlp' });
     this.settings = resolveOtlpSettings(config, ctx.env);
     this.resource = vigilResource({ serviceName: config.serviceName, nodeName: ctx.nodeName, env: ctx.env });
-    this.producer = new LatestSnapshotProducer(new SnapshotMetricProducer(catalog, ctx.now()));
+    this.producer = new SnapshotMetricProducer(catalog, ctx.now(), { keepConverted: false });
     this.signals = config.traces ? ['metrics', 'traces'] : ['metrics'];
     const exporter = new ObservedMetricExporter(metricExporter(this.settings.metrics, this.settings.exportTimeoutMs), this.resource, this.observe);
     this.metricReaders = [

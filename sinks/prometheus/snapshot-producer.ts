@@ -20,56 +20,69 @@ const valueText = (v: number): string => (v === Infinity ? '+Inf' : v === -Infin
 
 export class SnapshotMetricProducer implements MetricProducer {
   private snapshot: Snapshot | undefined;
-  /** The latest snapshot converted, made on the first read after an update (undefined until then). */
-  private converted: { readonly metrics: MetricData[]; readonly colonText: string } | undefined;
+  /** The conversion of `convertedFrom`, made by the first collection of that snapshot. */
+  private converted: MetricData[] | undefined;
+  private convertedFrom: Snapshot | undefined;
+  private colonTextOf = '';
   private readonly startTime: HrTime;
   private readonly catalog: MetricCatalog;
   private readonly colonNamesAsText: boolean;
+  private readonly keepConverted: boolean;
 
   /**
    * `colonNamesAsText`: families whose names hold a colon (recording rules' results, `job:x:rate5m`)
    * are kept out of the MetricData and rendered in `colonText` instead, because the Prometheus
    * exporter would rewrite the colons to underscores.
+   *
+   * `keepConverted` (default true): keep the conversion for the next collection of the same snapshot
+   * (scrapes of one tick); false for a reader that collects each snapshot at most once (OTLP).
    */
-  constructor(catalog: MetricCatalog, startMs: number, opts: { colonNamesAsText?: boolean } = {}) {
+  constructor(catalog: MetricCatalog, startMs: number, opts: { colonNamesAsText?: boolean; keepConverted?: boolean } = {}) {
     this.catalog = catalog;
     this.colonNamesAsText = opts.colonNamesAsText ?? false;
+    this.keepConverted = opts.keepConverted ?? true;
     this.startTime = hrTime(startMs);
   }
 
   /**
-   * Called once per tick. The conversion is done once per snapshot, on its first read (a scrape, an
-   * OTLP export), not here: at a 10 s interval with a 30 s scrape, most snapshots are never read.
+   * Called once per tick: only keeps the snapshot. It is converted when a reader collects (a scrape,
+   * an OTLP export), once per snapshot: a snapshot nobody collects costs nothing (docs/footprint.md,
+   * "Idle").
    */
   update(snapshot: Snapshot): void {
     this.snapshot = snapshot;
-    this.converted = undefined;
-  }
-
-  /** The families whose names hold a colon, in the text format (see colonNamesAsText). */
-  get colonText(): string {
-    return this.current().colonText;
   }
 
   get latest(): Snapshot | undefined {
     return this.snapshot;
   }
 
+  /** The families whose names hold a colon, in the text format (see colonNamesAsText), of the latest snapshot. */
+  get colonText(): string {
+    this.ensureConverted();
+    return this.colonTextOf;
+  }
+
   async collect(): Promise<CollectionResult> {
+    const metrics = this.ensureConverted();
+    // Not kept when asked: a conversion held until the next collection outlives V8's young
+    // generation and becomes old-generation garbage, which costs a mark-compact to free.
+    if (!this.keepConverted) this.converted = undefined;
     return {
-      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: SCOPE, metrics: this.current().metrics }] },
+      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: SCOPE, metrics }] },
       errors: [],
     };
   }
 
-  private current(): { readonly metrics: MetricData[]; readonly colonText: string } {
-    if (this.converted !== undefined) return this.converted;
-    const converted = this.snapshot === undefined ? { metrics: [], colonText: '' } : this.convert(this.snapshot);
-    this.converted = converted;
-    return converted;
+  private ensureConverted(): MetricData[] {
+    if (this.converted === undefined || this.convertedFrom !== this.snapshot) {
+      this.converted = this.snapshot === undefined ? [] : this.convert(this.snapshot);
+      this.convertedFrom = this.snapshot;
+    }
+    return this.converted;
   }
 
-  private convert(snapshot: Snapshot): { readonly metrics: MetricData[]; readonly colonText: string } {
+  private convert(snapshot: Snapshot): MetricData[] {
     const endTime = hrTime(snapshot.timestamp);
     const families = new Map<string, MetricData>();
     const colon = new Map<string, string[]>();
@@ -102,7 +115,7 @@ export class SnapshotMetricProducer implements MetricProducer {
         value: s.value,
       });
     }
-    const colonText = [...colon.values()].map((lines) => `${lines.join('\n')}\n\n`).join('');
-    return { metrics: [...families.values()], colonText };
+    this.colonTextOf = [...colon.values()].map((lines) => `${lines.join('\n')}\n\n`).join('');
+    return [...families.values()];
   }
 }

@@ -8,12 +8,14 @@
 //   counter, not its threads'): each time the event loop blocks in epoll_wait and is woken again.
 //   Budget: 10 per second (issue 15's goal). Measured here: 1.6–2.6 per second.
 // - CPU: utime + stime of the whole process (all threads) from /proc/<pid>/stat, in clock ticks of
-//   10 ms. Budget: 1 % of one core. Issue 15's goal is 0.2 %; what is left above it is the ticks'
-//   own work, not idling: on this 2-core machine ~0.1 % for the tick (collectors, detector), ~0.1 %
-//   for the Kafka sink's per-tick encoding and gzip (BENCHMARKS.md: ~5.7 ms per 1000 samples) and
-//   ~0.05 % for the OTLP export: 0.25–0.55 % together per 30 s window (10 ms clock ticks, a GC or
-//   the once-a-minute alert resend in the window or not). The budget still catches the regression
-//   below (2.6–4.4 %); the wake-ups catch it by a factor of ~80 and are the sharper measure.
+//   10 ms. Budget: 1 % of one core. Issue 15's goal is 0.2 % and is not met: over 300 s side by side
+//   (docs/footprint.md, "Idle") this setup uses ~41 ms per tick, 0.41 % (0.47–0.50 % before the
+//   allocation cuts there), about half of it on V8's worker threads (mark-compacts, and TurboFan
+//   compiling again the code that a mark-compact deoptimised); without Kafka and OTLP ~0.11 %. One
+//   30 s window holds 6–18 clock ticks (0.2–0.6 %) depending on whether a mark-compact lands in it,
+//   so the window cannot assert 0.2 % even once it is met; the budget stays where it never fails
+//   spuriously and still catches the regression below (2.6–4.4 %); the wake-ups catch it by a factor
+//   of ~80 and are the sharper measure.
 // - Output: every line on stdout and stderr is one JSON object (no dependency's warning or print).
 //
 // The regression this guards against: kafkajs 2.2.4's request queue re-armed itself on a 1 ms timer
